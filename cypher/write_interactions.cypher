@@ -1,0 +1,32 @@
+// name: write_interactions
+// kind: write
+// doc: Upsert interactions by id, with their WITH client and PARTICIPATED staff replaced by the row's.
+// param: rows list<map> -- one map per interaction: id, client, kind, at, staff (list of ids), amount, summary, grade, score, stage
+UNWIND $rows AS row
+MATCH (c:Client {id: row.client})
+MERGE (i:Interaction {id: row.id})
+SET i.kind = row.kind,
+    i.at = row.at,
+    i.amount = row.amount,
+    i.summary = row.summary,
+    i.grade = row.grade,
+    i.score = row.score,
+    i.stage = row.stage
+WITH i, c, row
+CALL (i, c) {
+  OPTIONAL MATCH (i)-[old:WITH]->(other:Client)
+  WHERE other <> c
+  DELETE old
+}
+MERGE (i)-[:WITH]->(c)
+WITH i, row
+CALL (i, row) {
+  OPTIONAL MATCH (p:Staff)-[old:PARTICIPATED]->(i)
+  WHERE NOT p.id IN row.staff
+  DELETE old
+}
+CALL (i, row) {
+  UNWIND row.staff AS participant
+  MATCH (p:Staff {id: participant})
+  MERGE (p)-[:PARTICIPATED]->(i)
+}

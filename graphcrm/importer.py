@@ -1,0 +1,364 @@
+"""CSV folders -> validated Records: every bad row is reported as file:line: field: reason before anything is written."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from graphcrm.csvformat import COLUMNS, FILES, REQUIRED
+from graphcrm.errors import ImportFailed, RowError
+from graphcrm.model import (
+    GRADES, KINDS, ROLES, Client, Coverage, Engagement, Interaction, Membership, Need, Records,
+    Staff, Team, Tier,
+)
+
+__all__ = ["KnownIds", "read_folder", "validate_tables", "parse_date", "parse_datetime", "MAX_REPORTED_ERRORS"]
+
+MAX_REPORTED_ERRORS = 100
+
+
+@dataclass
+class KnownIds:
+    """Ids already in the store, so an import may refer to records it does not carry itself."""
+
+    tiers: set[str] = field(default_factory=set)
+    staff: set[str] = field(default_factory=set)
+    teams: set[str] = field(default_factory=set)
+    clients: set[str] = field(default_factory=set)
+
+
+class _Bad(ValueError):
+    """One field's problem; the caller adds file and line."""
+
+    def __init__(self, field_name: str, reason: str):
+        super().__init__(reason)
+        self.field_name = field_name
+        self.reason = reason
+
+
+def parse_date(text: str) -> date:
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"bad date {text!r} (expected YYYY-MM-DD)") from None
+
+
+def parse_datetime(text: str) -> datetime:
+    """ISO 8601 date-time; without an offset it is taken as UTC. A bare date means midnight UTC."""
+    try:
+        value = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise ValueError(f"bad date-time {text!r} (expected ISO 8601, e.g. 2025-03-01T09:30:00Z)") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+class _Row:
+    """Typed access to one CSV row's cells, raising _Bad with the field name."""
+
+    def __init__(self, cells: dict[str, str]):
+        self.cells = cells
+
+    def text(self, name: str, required: bool = False) -> str | None:
+        raw = self.cells.get(name)
+        value = raw.strip() if raw is not None else ""
+        if not value:
+            if required:
+                raise _Bad(name, "empty" if name in self.cells else "missing")
+            return None
+        if "\x00" in value:
+            raise _Bad(name, "contains a NUL character")
+        return value
+
+    def date(self, name: str, required: bool = False) -> date | None:
+        value = self.text(name, required)
+        if value is None:
+            return None
+        try:
+            return parse_date(value)
+        except ValueError as exc:
+            raise _Bad(name, str(exc)) from None
+
+    def datetime(self, name: str) -> datetime:
+        value = self.text(name, True)
+        try:
+            return parse_datetime(value)
+        except ValueError as exc:
+            raise _Bad(name, str(exc)) from None
+
+    def number(self, name: str) -> float | None:
+        value = self.text(name)
+        if value is None:
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            raise _Bad(name, f"bad number {value!r}") from None
+        if not math.isfinite(number):
+            raise _Bad(name, f"bad number {value!r} (must be finite)")
+        return number
+
+    def integer(self, name: str, required: bool = False, minimum: int | None = None) -> int | None:
+        value = self.text(name, required)
+        if value is None:
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            raise _Bad(name, f"bad whole number {value!r}") from None
+        if minimum is not None and number < minimum:
+            raise _Bad(name, f"must be at least {minimum}, got {number}")
+        return number
+
+    def choice(self, name: str, allowed: Iterable[str], what: str, required: bool = False) -> str | None:
+        value = self.text(name, required)
+        if value is not None and value not in allowed:
+            raise _Bad(name, f"unknown {what} {value!r} (use {', '.join(allowed)})")
+        return value
+
+
+def _span(row: _Row, start: str, end: str) -> tuple[date | None, date | None]:
+    since, until = row.date(start), row.date(end)
+    if since and until and until <= since:
+        raise _Bad(end, f"{end} {until} must be after {start} {since}")
+    return since, until
+
+
+# Each builder turns a row into a record; references are checked afterwards against the whole import.
+def _tier(r: _Row) -> Tier:
+    return Tier(r.text("key", True), r.integer("level", True, minimum=1), r.text("name"), r.text("duty"))
+
+
+def _staff(r: _Row) -> Staff:
+    joined, left = _span(r, "joined", "left")
+    return Staff(r.text("id", True), r.text("name"), r.text("email"), r.text("tier"),
+                 r.integer("capacity", minimum=0), joined, left, r.text("manager"))
+
+
+def _team(r: _Row) -> Team:
+    return Team(r.text("id", True), r.text("name"))
+
+
+def _membership(r: _Row) -> Membership:
+    since, until = _span(r, "since", "until")
+    return Membership(r.text("staff", True), r.text("team", True), since, until)
+
+
+def _client(r: _Row) -> Client:
+    return Client(r.text("id", True), r.text("name"), r.text("industry"), r.choice("grade", GRADES, "grade"),
+                  r.number("value"), r.text("stage"))
+
+
+def _coverage(r: _Row) -> Coverage:
+    since, until = _span(r, "since", "until")
+    return Coverage(r.text("staff", True), r.text("client", True), r.text("tier", True),
+                    r.choice("role", ROLES, "role"), since, until)
+
+
+def _engagement(r: _Row) -> Engagement:
+    since, until = _span(r, "since", "until")
+    return Engagement(r.text("team", True), r.text("client", True), since, until)
+
+
+def _interaction(r: _Row) -> Interaction:
+    kind = r.choice("kind", KINDS, "kind", required=True)
+    staff_text = r.text("staff") or ""
+    staff = tuple(sorted({s.strip() for s in staff_text.split(";") if s.strip()}))
+    grade = r.choice("grade", GRADES, "grade")
+    stage = r.text("stage")
+    if kind == "assessment" and grade is None:
+        raise _Bad("grade", "an assessment needs a grade (A, B or C)")
+    if kind == "handover" and stage is None:
+        raise _Bad("stage", "a handover needs the stage (tier key) the client moves to")
+    return Interaction(r.text("id", True), r.text("client", True), kind, r.datetime("at"), staff,
+                       r.number("amount"), r.text("summary"), grade, r.number("score"), stage)
+
+
+def _need(r: _Row) -> Need:
+    return Need(r.text("id", True), r.text("client", True), r.date("detected", True), r.text("summary"),
+                r.text("source"), r.text("staff"))
+
+
+_BUILDERS: dict[str, Callable[[_Row], Any]] = {
+    "tiers": _tier, "staff": _staff, "teams": _team, "memberships": _membership, "clients": _client,
+    "coverage": _coverage, "engagements": _engagement, "interactions": _interaction, "needs": _need,
+}
+
+#: (record field, kind it refers to) per record kind.
+_REFERENCES = {
+    "staff": (("tier", "tiers"), ("manager", "staff")),
+    "memberships": (("staff", "staff"), ("team", "teams")),
+    "clients": (("stage", "tiers"),),
+    "coverage": (("staff", "staff"), ("client", "clients"), ("tier", "tiers")),
+    "engagements": (("team", "teams"), ("client", "clients")),
+    "interactions": (("client", "clients"), ("staff", "staff"), ("stage", "tiers")),
+    "needs": (("client", "clients"), ("staff", "staff")),
+}
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.items: list[RowError] = []
+        self.total = 0
+
+    def add(self, file: str, line: int, field_name: str, reason: str) -> None:
+        self.total += 1
+        if len(self.items) < MAX_REPORTED_ERRORS:
+            self.items.append(RowError(file, line, field_name, reason))
+
+
+def _decode(name: str, data: bytes, errors: _Errors) -> str | None:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        errors.add(name, line, "-", f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})")
+        return None
+
+
+def read_table(name: str, text: str, errors: _Errors) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows of one CSV text as (line number, cells); header problems are errors at line 1."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        errors.add(name, 1, "-", f"malformed CSV header ({exc})")
+        return
+    header = [h.strip() for h in header]
+    yield 1, {"__header__": header}  # type: ignore[dict-item]
+    line = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            errors.add(name, line, "-", f"malformed CSV ({exc})")
+            return
+        if cells and any(c.strip() for c in cells):
+            if len(cells) > len(header):
+                errors.add(name, line, "-", f"{len(cells)} cells but the header has {len(header)} columns")
+            else:
+                yield line, dict(zip(header, cells))
+        line = reader.line_num + 1
+
+
+def validate_tables(tables: dict[str, tuple[str, str]], known: KnownIds | None = None) -> Records:
+    """Validate CSV texts by kind ({kind: (display name, text)}) and return Records, or raise ImportFailed."""
+    known = known or KnownIds()
+    errors = _Errors()
+    records = Records()
+    lines: dict[str, list[int]] = {}
+    for kind, (name, text) in tables.items():
+        build = _BUILDERS[kind]
+        seen: dict[tuple, int] = {}
+        items = getattr(records, kind)
+        kind_lines = lines.setdefault(kind, [])
+        header_ok = True
+        for line, cells in read_table(name, text, errors):
+            if "__header__" in cells:
+                header = cells["__header__"]
+                unknown = [h for h in header if h not in COLUMNS[kind]]
+                missing = [c for c in REQUIRED[kind] if c not in header]
+                dupes = sorted({h for h in header if header.count(h) > 1})
+                for column in unknown:
+                    errors.add(name, 1, column, f"unknown column (known: {', '.join(COLUMNS[kind])})")
+                for column in missing:
+                    errors.add(name, 1, column, "missing column")
+                for column in dupes:
+                    errors.add(name, 1, column, "column appears twice")
+                header_ok = not (unknown or missing or dupes)
+                if not header_ok:
+                    break
+                continue
+            try:
+                record = build(_Row(cells))
+            except _Bad as bad:
+                errors.add(name, line, bad.field_name, bad.reason)
+                continue
+            identity = record.identity
+            if identity in seen:
+                errors.add(name, line, _identity_fields(kind), f"duplicate identity {_show(identity)} (first at line {seen[identity]})")
+                continue
+            seen[identity] = line
+            items.append(record)
+            kind_lines.append(line)
+    _check_references(records, tables, lines, known, errors)
+    if errors.total:
+        raise ImportFailed(errors.items, errors.total)
+    return records
+
+
+def _identity_fields(kind: str) -> str:
+    return {"memberships": "staff,team,since", "coverage": "staff,client,tier,since",
+            "engagements": "team,client,since", "tiers": "key"}.get(kind, "id")
+
+
+def _show(identity: tuple) -> str:
+    return "(" + ", ".join("null" if v is None else str(v) for v in identity) + ")"
+
+
+def _check_references(records: Records, tables, lines, known: KnownIds, errors: _Errors) -> None:
+    ids = {
+        "tiers": known.tiers | {t.key for t in records.tiers},
+        "staff": known.staff | {s.id for s in records.staff},
+        "teams": known.teams | {t.id for t in records.teams},
+        "clients": known.clients | {c.id for c in records.clients},
+    }
+    for kind, refs in _REFERENCES.items():
+        if kind not in tables:
+            continue
+        name = tables[kind][0]
+        for record, line in zip(getattr(records, kind), lines.get(kind, [])):
+            for field_name, target in refs:
+                value = getattr(record, field_name)
+                values = value if isinstance(value, tuple) else (value,)
+                for v in values:
+                    if v is not None and v not in ids[target]:
+                        errors.add(name, line, field_name, f"unknown {target.rstrip('s') if target != 'staff' else 'staff member'} {v!r}")
+    _check_manager_cycles(records, tables, lines, errors)
+
+
+def _check_manager_cycles(records: Records, tables, lines, errors: _Errors) -> None:
+    manager = {s.id: s.manager for s in records.staff}
+    line_of = dict(zip((s.id for s in records.staff), lines.get("staff", [])))
+    for start in manager:
+        seen, current = set(), start
+        while current is not None and current in manager:
+            if current in seen:
+                if current == start:
+                    errors.add(tables["staff"][0], line_of[start], "manager", f"{start!r} reports to themselves through a cycle")
+                break
+            seen.add(current)
+            current = manager[current]
+
+
+def read_folder(folder: str | Path, known: KnownIds | None = None) -> Records:
+    """Read and validate a CSV folder (any file may be absent). Raises ImportFailed on any bad row."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ImportFailed([RowError(str(folder), 0, "-", "not a folder")])
+    errors = _Errors()
+    tables: dict[str, tuple[str, str]] = {}
+    for kind, filename in FILES.items():
+        path = folder / filename
+        if not path.is_file():
+            continue
+        text = _decode(str(path), path.read_bytes(), errors)
+        if text is not None:
+            tables[kind] = (str(path), text)
+    if errors.total:
+        raise ImportFailed(errors.items, errors.total)
+    if not tables:
+        raise ImportFailed([RowError(str(folder), 0, "-", f"no import files (expected any of {', '.join(FILES.values())})")])
+    return validate_tables(tables, known)

@@ -1,0 +1,70 @@
+"""The `Store` protocol and `open_store(url)`, which picks the embedded or the Neo4j implementation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Protocol, runtime_checkable
+from urllib.parse import urlsplit
+
+from graphcrm.errors import ConfigError
+from graphcrm.importer import KnownIds
+from graphcrm.model import Records
+
+__all__ = ["Store", "open_store", "store_kind"]
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What every backend offers; the same contract tests run against each."""
+
+    kind: str
+    url: str
+
+    def init_schema(self) -> None:
+        """Create constraints and indexes (idempotent)."""
+
+    def write(self, records: Records, progress: Callable[[int], None] | None = None) -> None:
+        """Upsert a batch; returns only once it is durably stored."""
+
+    def known_ids(self) -> "KnownIds":
+        """Ids (keys for tiers) already stored, by kind."""
+
+    def read_all(self) -> Records:
+        """Every record, as stored."""
+
+    def counts(self) -> dict[str, int]:
+        """How many records of each kind."""
+
+    def close(self) -> None:
+        """Release connections and files."""
+
+
+def store_kind(url: str) -> str:
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        return "embedded"
+    if scheme in ("bolt", "neo4j", "bolt+s", "neo4j+s", "bolt+ssc", "neo4j+ssc"):
+        return "neo4j"
+    raise ConfigError(f"unknown store URL {url!r}: use sqlite:///path.db, bolt://host:7687 or neo4j://host:7687")
+
+
+def open_store(url: str, **options) -> Store:
+    """Open the store a URL names. The caller owns it and must close it."""
+    kind = store_kind(url)
+    if kind == "embedded":
+        from graphcrm.stores.embedded import EmbeddedStore
+
+        path = url[len("sqlite://"):]
+        # sqlite:///rel.db -> "rel.db"; sqlite:////abs/x.db -> "/abs/x.db"; sqlite:///:memory:
+        if path.startswith("/"):
+            path = path[1:]
+        if not path:
+            raise ConfigError(f"{url}: no database path (use sqlite:///graphcrm.db)")
+        if path != ":memory:":
+            parent = Path(path).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise ConfigError(f"{url}: folder {parent} does not exist")
+        return EmbeddedStore(url, path)
+    from graphcrm.stores.neo4j_store import Neo4jStore
+
+    return Neo4jStore(url, **options)

@@ -1,0 +1,178 @@
+"""The embedded store: SQLite (WAL, synchronous=FULL) is the durable record, a GraphIndex in memory serves reads."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from graphcrm.errors import StoreError
+from graphcrm.importer import KnownIds
+from graphcrm.model import (
+    Client, Coverage, Engagement, Interaction, Membership, Need, Records, Staff, Team, Tier,
+)
+from graphcrm.stores.memory import GraphIndex
+
+__all__ = ["EmbeddedStore"]
+
+_SCHEMA = Path(__file__).with_name("embedded_schema.sql")
+
+# One table per record kind: (table, columns, record type). Column order = dataclass field order.
+_TABLES: dict[str, tuple[str, tuple[str, ...], type]] = {
+    "tiers": ("tier", ("key", "level", "name", "duty"), Tier),
+    "staff": ("staff", ("id", "name", "email", "tier", "capacity", "joined", "left", "manager"), Staff),
+    "teams": ("team", ("id", "name"), Team),
+    "memberships": ("membership", ("staff", "team", "since", "until"), Membership),
+    "clients": ("client", ("id", "name", "industry", "grade", "value", "stage"), Client),
+    "coverage": ("coverage", ("staff", "client", "tier", "role", "since", "until"), Coverage),
+    "engagements": ("engagement", ("team", "client", "since", "until"), Engagement),
+    "interactions": ("interaction", ("id", "client", "kind", "at", "staff", "amount", "summary", "grade", "score", "stage"), Interaction),
+    "needs": ("need", ("id", "client", "detected", "summary", "source", "staff"), Need),
+}
+_KEYS = {
+    "tiers": ("key",), "staff": ("id",), "teams": ("id",), "memberships": ("staff", "team", "since"),
+    "clients": ("id",), "coverage": ("staff", "client", "tier", "since"),
+    "engagements": ("team", "client", "since"), "interactions": ("id",), "needs": ("id",),
+}
+_DATES = {"joined", "left", "since", "until", "detected"}
+_KEY_DATES = {"since"}
+
+
+def _to_sql(column: str, value: Any) -> Any:
+    if column == "staff" and isinstance(value, tuple):
+        return ";".join(value)
+    if value is None:
+        return "" if column in _KEY_DATES else None
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _from_sql(kind: str, column: str, value: Any) -> Any:
+    if kind == "interactions" and column == "staff":
+        return tuple(value.split(";")) if value else ()
+    if value is None or (value == "" and column in _KEY_DATES):
+        return None
+    if column == "at":
+        return datetime.fromisoformat(value)
+    if column in _DATES:
+        return date.fromisoformat(value)
+    return value
+
+
+def _upsert_sql(kind: str) -> str:
+    table, columns, _ = _TABLES[kind]
+    keys = _KEYS[kind]
+    quoted = [f'"{c}"' for c in columns]
+    updates = [f'"{c}" = excluded."{c}"' for c in columns if c not in keys] or ['"{0}" = excluded."{0}"'.format(keys[0])]
+    return (f'INSERT INTO {table} ({", ".join(quoted)}) VALUES ({", ".join("?" for _ in columns)}) '
+            f'ON CONFLICT ({", ".join(keys)}) DO UPDATE SET {", ".join(updates)}')
+
+
+class EmbeddedStore:
+    """SQLite + networkx. A write returns only after its SQLite transaction has committed."""
+
+    kind = "embedded"
+
+    def __init__(self, url: str, path: str):
+        self.url = url
+        self.path = path
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {path}: {exc}") from None
+        # Readers (web threads) and writers share one connection and one in-memory index.
+        self._lock = threading.RLock()
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # FULL: a committed write survives power loss too, not only a crash (WAL+NORMAL does not).
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.executescript(_SCHEMA.read_text(encoding="utf-8"))
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise StoreError(f"{path} is not a graphcrm database: {exc}") from None
+        self.index = GraphIndex()
+        self.index.apply(self._read_sqlite())
+
+    # -- Store protocol ------------------------------------------------------------------
+    def init_schema(self) -> None:
+        """The schema is created on open; nothing more to do."""
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def write(self, records: Records, progress: Callable[[int], None] | None = None) -> None:
+        """Upsert every record in one SQLite transaction (all or nothing), then update memory."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                for kind, items in records.kinds():
+                    if not items:
+                        continue
+                    self._write_kind(kind, items)
+                    if progress:
+                        progress(len(items))
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            self.index.apply(records)
+
+    def _write_kind(self, kind: str, items: list) -> None:
+        _, columns, _ = _TABLES[kind]
+        sql = _upsert_sql(kind)
+        rows = [tuple(_to_sql(c, getattr(item, c)) for c in columns) for item in items]
+        self._db.executemany(sql, rows)
+
+    def read_all(self) -> Records:
+        with self._lock:
+            return self._read_sqlite()
+
+    def _read_sqlite(self) -> Records:
+        records = Records()
+        for kind, (table, columns, cls) in _TABLES.items():
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            rows = self._db.execute(f"SELECT {quoted} FROM {table}").fetchall()
+            getattr(records, kind).extend(
+                cls(*(_from_sql(kind, c, v) for c, v in zip(columns, row))) for row in rows
+            )
+        return records
+
+    def known_ids(self) -> KnownIds:
+        with self._lock:
+            i = self.index
+            return KnownIds(set(i.tiers), set(i.staff), set(i.teams), set(i.clients))
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return self.index.records().counts()
+
+    def integrity_check(self) -> str:
+        with self._lock:
+            return self._db.execute("PRAGMA integrity_check").fetchone()[0]
+
+    def report_rows(self, name: str, as_of: date, params: dict[str, Any], policy) -> list[dict[str, Any]]:
+        from graphcrm.reports.embedded import EMBEDDED_REPORTS
+
+        with self._lock:
+            return EMBEDDED_REPORTS[name](self.index, as_of, params, policy)
+
+    def coverage_extract(self, as_of: date):
+        from graphcrm.reports.embedded import coverage_extract
+
+        with self._lock:
+            return coverage_extract(self.index, as_of)
+
+    def snapshot(self) -> GraphIndex:
+        """The in-memory graph the embedded reports read (hold `reading()` while using it)."""
+        return self.index
+
+    def reading(self):
+        return self._lock

@@ -1,0 +1,222 @@
+"""The Neo4j store: one driver per store, managed transactions, READ routing for reads, named Cypher only."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timezone
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import neo4j
+from neo4j import GraphDatabase, Query, RoutingControl, unit_of_work
+from neo4j import exceptions as neo4j_errors
+from neo4j.time import Date as Neo4jDate, DateTime as Neo4jDateTime
+
+from graphcrm.errors import QueryError, StoreError, StoreUnavailable
+from graphcrm.importer import KnownIds
+from graphcrm.model import (
+    Client, Coverage, Engagement, Interaction, Membership, Need, Records, Staff, Team, Tier,
+)
+from graphcrm.queries import NamedQuery, library
+
+__all__ = ["Neo4jStore", "native"]
+
+#: Rows per write transaction: large enough to amortise round trips, small enough for the
+#: server's per-transaction memory limit.
+BATCH_ROWS = 5000
+
+_WRITES = [
+    ("tiers", "write_tiers"), ("staff", "write_staff"), ("teams", "write_teams"),
+    ("memberships", "write_memberships"), ("clients", "write_clients"), ("coverage", "write_coverage"),
+    ("engagements", "write_engagements"), ("interactions", "write_interactions"), ("needs", "write_needs"),
+]
+_EXPORTS = {
+    "tiers": ("export_tiers", Tier), "staff": ("export_staff", Staff), "teams": ("export_teams", Team),
+    "memberships": ("export_memberships", Membership), "clients": ("export_clients", Client),
+    "coverage": ("export_coverage", Coverage), "engagements": ("export_engagements", Engagement),
+    "interactions": ("export_interactions", Interaction), "needs": ("export_needs", Need),
+}
+REQUIRED_CONSTRAINTS = {"tier_key", "staff_id", "team_id", "client_id", "interaction_id", "need_id"}
+
+
+def native(value: Any) -> Any:
+    """Driver temporal values to Python's (dates stay dates; datetimes become UTC-aware)."""
+    if isinstance(value, Neo4jDateTime):
+        value = value.to_native()
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, Neo4jDate):
+        return value.to_native()
+    if isinstance(value, list):
+        return [native(v) for v in value]
+    if isinstance(value, dict):
+        return {k: native(v) for k, v in value.items()}
+    return value
+
+
+def _row_of(record: Any) -> dict[str, Any]:
+    out = {}
+    for name in record.__dataclass_fields__:
+        value = getattr(record, name)
+        if isinstance(value, tuple):
+            value = list(value)
+        out[name] = value
+    return out
+
+
+class Neo4jStore:
+    """Neo4j over Bolt (`bolt://`) or with routing (`neo4j://`, clusters and Aura)."""
+
+    kind = "neo4j"
+
+    def __init__(self, url: str, user: str | None = None, password: str | None = None,
+                 database: str | None = None, check_schema: bool = True):
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        self.database = database or (query.get("database") or [None])[0] or os.environ.get("NEO4J_DATABASE") or "neo4j"
+        self.url = url
+        driver_url = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+        user = user or os.environ.get("NEO4J_USER") or "neo4j"
+        password = password if password is not None else os.environ.get("NEO4J_PASSWORD")
+        if not password:
+            raise StoreUnavailable(f"{url}: set NEO4J_PASSWORD (and NEO4J_USER) to connect")
+        self.queries = library()
+        self._driver = GraphDatabase.driver(
+            driver_url, auth=(user, password),
+            connection_acquisition_timeout=10, connection_timeout=5, max_transaction_retry_time=15,
+            # Product queries are reviewed files; the server's hints are for analysts' own queries.
+            notifications_min_severity="OFF",
+        )
+        try:
+            self._driver.verify_connectivity()
+        except neo4j_errors.AuthError:
+            self._driver.close()
+            raise StoreUnavailable(f"{url}: authentication failed for user {user!r}") from None
+        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as exc:
+            self._driver.close()
+            raise StoreUnavailable(f"{url}: cannot reach Neo4j ({_first_line(exc)})") from None
+        # Writes check once that the uniqueness constraints exist (see ensure_schema).
+        self._checked_schema = not check_schema
+
+    # -- running named queries --------------------------------------------------------------
+    def _query(self, named: NamedQuery, timeout: float | None = None) -> Query:
+        return Query(named.text, metadata={"app": "graphcrm", "query": named.name}, timeout=timeout)
+
+    def read(self, name: str, params: dict[str, Any] | None = None, timeout: float | None = None) -> list[dict[str, Any]]:
+        """Run a named read query (READ routing) and return plain rows with Python values."""
+        named = self.queries[name]
+        try:
+            records, _, keys = self._driver.execute_query(
+                self._query(named, timeout), parameters_=params or {},
+                database_=self.database, routing_=RoutingControl.READ,
+            )
+        except neo4j_errors.Neo4jError as exc:
+            raise QueryError(f"{name}: {exc.message or exc}") from None
+        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
+            raise StoreUnavailable(f"{self.url}: {_first_line(exc)}") from None
+        return [{k: native(r[k]) for k in keys} for r in records]
+
+    def _write_rows(self, name: str, rows: list[dict[str, Any]]) -> None:
+        named = self.queries[name]
+
+        @unit_of_work(metadata={"app": "graphcrm", "query": named.name})
+        def work(tx):
+            tx.run(named.text, rows=rows).consume()
+
+        try:
+            with self._driver.session(database=self.database) as session:
+                session.execute_write(work)
+        except neo4j_errors.Neo4jError as exc:
+            raise StoreError(f"{name}: {exc.message or exc}") from None
+        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
+            raise StoreUnavailable(f"{self.url}: {_first_line(exc)}") from None
+
+    # -- Store protocol ----------------------------------------------------------------------
+    def init_schema(self) -> None:
+        schema = self.queries["schema"]
+        with self._driver.session(database=self.database) as session:
+            for statement in schema.statements:
+                session.run(Query(statement, metadata={"app": "graphcrm", "query": "schema"})).consume()
+        self._checked_schema = True
+
+    def ensure_schema(self) -> None:
+        """Refuse to write without the uniqueness constraints that keep MERGE free of duplicates."""
+        if self._checked_schema:
+            return
+        present = {row["name"] for row in self.read("schema_check")}
+        missing = REQUIRED_CONSTRAINTS - present
+        if missing:
+            raise StoreError(f"{self.url}: missing constraints {', '.join(sorted(missing))}; run 'graphcrm init' first")
+        self._checked_schema = True
+
+    def write(self, records: Records, progress: Callable[[int], None] | None = None) -> None:
+        """Upsert in dependency order, BATCH_ROWS rows per managed write transaction (retried safely: MERGE)."""
+        self.ensure_schema()
+        for kind, name in _WRITES:
+            items = getattr(records, kind)
+            for chunk in _chunks(items):
+                self._write_rows(name, [_row_of(r) for r in chunk])
+                if progress:
+                    progress(len(chunk))
+            if kind == "staff":
+                # Managers can come later in the same file than their reports.
+                for chunk in _chunks(items):
+                    self._write_rows("write_reports_to", [{"id": s.id, "manager": s.manager} for s in chunk])
+
+    def report_rows(self, name: str, as_of: date, params: dict[str, Any], policy) -> list[dict[str, Any]]:
+        from graphcrm.reports import policy_params
+
+        named = self.queries[name]
+        wanted = {p.name for p in named.params}
+        bound = {k: v for k, v in {**policy_params(policy), **params, "as_of": as_of}.items() if k in wanted}
+        rows = self.read(name, bound)
+        if name == "departure_impact":
+            # Cypher returns successors as [{tier, staff}]; the report's contract is an object.
+            for row in rows:
+                row["successors"] = {pair["tier"]: pair["staff"] for pair in row["successors"]}
+        return rows
+
+    def coverage_extract(self, as_of: date):
+        from graphcrm.reports.analytics import CoverageExtract
+
+        tiers = [row["key"] for row in self.read("tier_keys")]
+        rows = self.read("active_coverage", {"as_of": as_of})
+        return CoverageExtract(tiers, [(r["staff"], r["client"], r["tier"]) for r in rows],
+                               {r["client"]: r["value"] for r in rows})
+
+    def known_ids(self) -> KnownIds:
+        found = {row["kind"]: set(row["ids"]) for row in self.read("known_ids")}
+        return KnownIds(**found)
+
+    def read_all(self) -> Records:
+        records = Records()
+        for kind, (name, cls) in _EXPORTS.items():
+            for row in self.read(name):
+                if kind == "interactions":
+                    row["staff"] = tuple(row["staff"])
+                getattr(records, kind).append(cls(**row))
+        return records
+
+    def counts(self) -> dict[str, int]:
+        return self.read_all().counts()
+
+    def clear(self) -> None:
+        """Delete every node (tests and benchmarks only), in batches of auto-commit transactions."""
+        named = self.queries["clear_all"]
+        with self._driver.session(database=self.database) as session:
+            session.run(self._query(named)).consume()
+
+    def close(self) -> None:
+        self._driver.close()
+
+    @property
+    def driver(self):
+        return self._driver
+
+
+def _chunks(items: list) -> Iterable[list]:
+    for start in range(0, len(items), BATCH_ROWS):
+        yield items[start:start + BATCH_ROWS]
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
