@@ -1,0 +1,199 @@
+"""The `graphcrm` command line (DESIGN section 8): thin commands over the stores, importer and reports."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Iterator
+
+import click
+
+from graphcrm.config import Settings, load_settings
+from graphcrm.errors import GraphCRMError, ImportFailed
+
+__all__ = ["main", "cli"]
+
+
+class Context:
+    """What every command gets: settings, and a store opened on demand and closed at exit."""
+
+    def __init__(self, store: str | None, config: str | None):
+        self._store_option, self._config = store, config
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self._store_option, self._config)
+        return self._settings
+
+    @contextmanager
+    def store(self) -> Iterator:
+        from graphcrm.stores import open_store
+
+        store = open_store(self.settings.store_url)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", "store", metavar="URL", help="sqlite:///file.db (default), bolt://host:7687 or neo4j://host:7687 [env GRAPHCRM_STORE]")
+@click.option("--config", "config", metavar="FILE", help="TOML file with policy overrides [env GRAPHCRM_CONFIG, ./graphcrm.toml]")
+@click.version_option(package_name="graphcrm")
+@click.pass_context
+def cli(ctx: click.Context, store: str | None, config: str | None) -> None:
+    """graphcrm: who covers which big client at which stage, and where you depend on one person."""
+    ctx.obj = Context(store, config)
+
+
+@cli.command()
+@pass_context
+def init(ctx: Context) -> None:
+    """Create the schema, constraints and indexes (safe to re-run)."""
+    with ctx.store() as store:
+        store.init_schema()
+        click.echo(f"schema ready on {store.kind} store {store.url}")
+
+
+@cli.command()
+@click.option("--size", type=click.Choice(["S", "M", "L"]), default="S", show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--anchor", type=click.DateTime(["%Y-%m-%d"]), default=None, help="the organisation's 'today' (default 2026-11-01, so a seed always gives the same files)")
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="folder to write the CSV files to")
+def generate(size: str, seed: int, anchor, out: str) -> None:
+    """Write a generated organisation as a CSV folder."""
+    from graphcrm.exporter import write_folder
+    from graphcrm.generator import DEFAULT_ANCHOR, generate as make
+
+    records = make(size, seed, anchor.date() if anchor else DEFAULT_ANCHOR)
+    counts = write_folder(records, out)
+    click.echo(f"wrote {_describe(counts)} to {out}")
+
+
+@cli.command("import")
+@click.argument("folder", type=click.Path())
+@click.option("--mapping", type=click.Path(), help="mapping file for a CRM export (see README)")
+@pass_context
+def import_(ctx: Context, folder: str, mapping: str | None) -> None:
+    """Import a CSV folder (idempotent: re-importing changes nothing)."""
+    from graphcrm.importer import read_folder
+
+    with ctx.store() as store:
+        store.init_schema()
+        if mapping:
+            from graphcrm.mapping import read_mapped
+
+            records = read_mapped(folder, mapping, store.known_ids())
+        else:
+            records = read_folder(folder, store.known_ids())
+        total = len(records)
+        if sys.stderr.isatty() and total > 10_000:
+            with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
+                store.write(records, progress=bar.update)
+        else:
+            store.write(records)
+        click.echo(f"imported {_describe(records.counts())} into {store.kind} store {store.url}")
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@pass_context
+def export(ctx: Context, folder: str) -> None:
+    """Write the whole store as a CSV folder (importing it gives the same graph)."""
+    from graphcrm.exporter import write_folder
+
+    with ctx.store() as store:
+        counts = write_folder(store.read_all(), folder)
+    click.echo(f"exported {_describe(counts)} to {folder}")
+
+
+@cli.command()
+@click.option("--size", type=click.Choice(["S", "M", "L"]), default="S", show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--port", type=int, default=5000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--no-serve", is_flag=True, help="load the organisation and stop (no web server)")
+@pass_context
+def demo(ctx: Context, size: str, seed: int, port: int, host: str, no_serve: bool) -> None:
+    """Load a generated organisation (anchored on today) and serve the UI."""
+    from graphcrm.generator import generate as make
+
+    records = make(size, seed, date.today())
+    with ctx.store() as store:
+        store.init_schema()
+        store.write(records)
+        click.echo(f"loaded a generated organisation ({_describe(records.counts())}) into {store.kind} store {store.url}")
+        _demo_summary(store, ctx.settings)
+    if no_serve:
+        return
+    _serve(ctx, host, port, demo=True)
+
+
+def _demo_summary(store, settings: Settings) -> None:
+    try:
+        from graphcrm.reports import run_report
+    except ImportError:
+        return
+    today = date.today()
+    for name in ("coverage_gaps", "key_person_risk", "stale_clients"):
+        result = run_report(store, name, today, {}, settings.policy)
+        click.echo(f"  {name}: {len(result.rows)} rows   (graphcrm report {name})")
+
+
+def _serve(ctx: Context, host: str, port: int, demo: bool = False) -> None:
+    try:
+        from graphcrm.webapp import create_app
+    except ImportError:
+        click.echo("the web UI is not part of this build yet; explore with 'graphcrm report NAME' (see 'graphcrm reports')")
+        return
+    app = create_app({"GRAPHCRM_STORE": ctx.settings.store_url, "GRAPHCRM_DEMO": demo})
+    click.echo(f"serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def _describe(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "nothing"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors become one line on stderr and a non-zero exit, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="graphcrm", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("graphcrm: aborted", err=True)
+        sys.exit(130)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ImportFailed as exc:
+        for error in exc.errors:
+            click.echo(f"graphcrm: {error}", err=True)
+        if exc.total > len(exc.errors):
+            click.echo(f"graphcrm: ... and {exc.total - len(exc.errors)} more errors", err=True)
+        click.echo(f"graphcrm: import rejected ({exc.total} bad rows); nothing was written", err=True)
+        sys.exit(exc.exit_code)
+    except GraphCRMError as exc:
+        click.echo(f"graphcrm: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("graphcrm: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # a bug or an unexpected failure: still one line, unless debugging
+        if os.environ.get("GRAPHCRM_DEBUG"):
+            raise
+        click.echo(f"graphcrm: internal error: {type(exc).__name__}: {exc} (set GRAPHCRM_DEBUG=1 for details)", err=True)
+        sys.exit(70)
+
+
+if __name__ == "__main__":
+    main()
