@@ -1,0 +1,37 @@
+// name: coverage
+// kind: report
+// doc: One row per client and tier: the staff actively covering that stage of the client on as_of.
+// param: as_of date = today -- the day the report answers for
+// column: client -- client id
+// column: name -- client name
+// column: grade -- grade on as_of: latest assessment on or before it, else the declared grade, else ungraded
+// column: tier -- tier key (the stage)
+// column: level -- tier level, 1 = first stage
+// column: staff -- sorted ids of the active staff actively covering this stage
+// column: count -- how many of them
+WITH date($as_of) AS t
+MATCH (tier:Tier)
+WITH t, tier
+ORDER BY tier.level, tier.key
+WITH t, collect(tier) AS tiers
+MATCH (c:Client)
+CALL (c, t) {
+  OPTIONAL MATCH (c)<-[:WITH]-(a:Interaction {kind: 'assessment'})
+  WHERE date(a.at) <= t
+  WITH a
+  ORDER BY a.at DESC, a.id DESC
+  LIMIT 1
+  RETURN a.grade AS assessed
+}
+WITH t, tiers, c, coalesce(assessed, c.grade, 'ungraded') AS grade
+UNWIND tiers AS tier
+CALL (c, tier, t) {
+  OPTIONAL MATCH (s:Staff)-[cov:COVERS {tier: tier.key}]->(c)
+  WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
+    AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
+  WITH DISTINCT s.id AS id
+  ORDER BY id
+  RETURN collect(id) AS staff
+}
+RETURN c.id AS client, c.name AS name, grade, tier.key AS tier, tier.level AS level, staff, size(staff) AS count
+ORDER BY client, level, tier

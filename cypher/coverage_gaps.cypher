@@ -1,0 +1,37 @@
+// name: coverage_gaps
+// kind: report
+// doc: The coverage rows with fewer active coverers than the policy requires for the client's grade.
+// param: as_of date = today -- the day the report answers for
+// param: min_per_tier map = policy -- active coverers required at every tier, by grade, e.g. {A: 2, B: 1, C: 1, ungraded: 1}
+// column: client -- client id
+// column: grade -- grade on as_of
+// column: tier -- tier key of the short stage
+// column: required -- coverers the policy requires for this grade
+// column: actual -- active coverers of this stage
+// column: shortfall -- required - actual
+WITH date($as_of) AS t
+MATCH (tier:Tier)
+WITH t, tier
+ORDER BY tier.level, tier.key
+WITH t, collect(tier) AS tiers
+MATCH (c:Client)
+CALL (c, t) {
+  OPTIONAL MATCH (c)<-[:WITH]-(a:Interaction {kind: 'assessment'})
+  WHERE date(a.at) <= t
+  WITH a
+  ORDER BY a.at DESC, a.id DESC
+  LIMIT 1
+  RETURN a.grade AS assessed
+}
+WITH t, tiers, c, coalesce(assessed, c.grade, 'ungraded') AS grade
+UNWIND tiers AS tier
+CALL (c, tier, t) {
+  OPTIONAL MATCH (s:Staff)-[cov:COVERS {tier: tier.key}]->(c)
+  WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
+    AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
+  RETURN count(DISTINCT s) AS actual
+}
+WITH c, grade, tier.key AS tierKey, tier.level AS tierLevel, actual, $min_per_tier[grade] AS required
+WHERE actual < required
+RETURN c.id AS client, grade, tierKey AS tier, required, actual, required - actual AS shortfall
+ORDER BY CASE grade WHEN 'A' THEN 0 WHEN 'B' THEN 1 WHEN 'C' THEN 2 ELSE 3 END, shortfall DESC, client, tierLevel, tier

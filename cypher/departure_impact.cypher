@@ -1,0 +1,76 @@
+// name: departure_impact
+// kind: report
+// doc: As if the given staff all left on as_of: every client that loses a stage or falls below policy, with successors.
+// doc: successors is a list of {tier, staff} maps (Cypher cannot build a map with data-dependent keys
+// doc: without APOC); graphcrm turns it into an object from tier key to staff ids.
+// param: as_of date = today -- the day they leave
+// param: staff list<string> -- ids of the staff members who leave
+// param: min_per_tier map = policy -- active coverers required at every tier, by grade
+// param: concentration_window_days int = policy -- window of days for "took part in an interaction with the client"
+// column: client -- client id
+// column: grade -- grade on as_of
+// column: value -- client value (null when unknown)
+// column: lost_tiers -- tiers with at least one active coverer before and none after, by level
+// column: below_policy_tiers -- tiers with before >= min_per_tier > after >= 1, by level
+// column: successors -- for each lost tier, up to 3 active staff of that tier who stay, best first
+WITH date($as_of) AS t, $staff AS leaving
+MATCH (tier:Tier)
+WITH t, leaving, tier
+ORDER BY tier.level, tier.key
+WITH t, leaving, collect(tier.key) AS tierKeys
+MATCH (s:Staff)-[cov:COVERS]->(c:Client)
+WHERE s.id IN leaving
+  AND (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
+  AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
+WITH DISTINCT t, leaving, tierKeys, c
+CALL (c, t) {
+  OPTIONAL MATCH (c)<-[:WITH]-(a:Interaction {kind: 'assessment'})
+  WHERE date(a.at) <= t
+  WITH a
+  ORDER BY a.at DESC, a.id DESC
+  LIMIT 1
+  RETURN a.grade AS assessed
+}
+WITH t, leaving, tierKeys, c, coalesce(assessed, c.grade, 'ungraded') AS grade
+CALL (c, t, tierKeys, leaving) {
+  UNWIND tierKeys AS key
+  OPTIONAL MATCH (s:Staff)-[cov:COVERS {tier: key}]->(c)
+  WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
+    AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
+  WITH key, count(DISTINCT s) AS before, count(DISTINCT CASE WHEN NOT s.id IN leaving THEN s END) AS after
+  RETURN collect({key: key, before: before, after: after}) AS perTier
+}
+WITH t, leaving, tierKeys, c, grade, $min_per_tier[grade] AS required, perTier
+WITH t, leaving, c, grade,
+     [k IN tierKeys WHERE any(x IN perTier WHERE x.key = k AND x.before >= 1 AND x.after = 0)] AS lost,
+     [k IN tierKeys WHERE any(x IN perTier WHERE x.key = k AND x.before >= required AND required > x.after AND x.after >= 1)] AS below
+WHERE size(lost) > 0 OR size(below) > 0
+CALL (c, t, leaving, lost) {
+  UNWIND lost AS key
+  CALL (c, t, leaving, key) {
+    MATCH (cand:Staff)-[:IN_TIER]->(:Tier {key: key})
+    WHERE NOT cand.id IN leaving
+      AND (cand.joined IS NULL OR cand.joined <= t) AND (cand.left IS NULL OR cand.left > t)
+    WITH cand,
+         EXISTS {
+           MATCH (cand)-[:PARTICIPATED]->(i:Interaction)-[:WITH]->(c)
+           WHERE date(i.at) > t - duration({days: $concentration_window_days}) AND date(i.at) <= t
+         } AS recent,
+         EXISTS {
+           MATCH (cand)-[m:MEMBER_OF]->(:Team)-[e:ENGAGES]->(c)
+           WHERE (m.since IS NULL OR m.since <= t) AND (m.until IS NULL OR m.until > t)
+             AND (e.since IS NULL OR e.since <= t) AND (e.until IS NULL OR e.until > t)
+         } AS inTeam,
+         COUNT {
+           MATCH (cand)-[cv:COVERS]->(other:Client)
+           WHERE (cv.since IS NULL OR cv.since <= t) AND (cv.until IS NULL OR cv.until > t)
+           RETURN DISTINCT other
+         } AS load
+    ORDER BY recent DESC, inTeam DESC, load, cand.id
+    LIMIT 3
+    RETURN collect(cand.id) AS picks
+  }
+  RETURN collect({tier: key, staff: picks}) AS successors
+}
+RETURN c.id AS client, grade, c.value AS value, lost AS lost_tiers, below AS below_policy_tiers, successors
+ORDER BY CASE grade WHEN 'A' THEN 0 WHEN 'B' THEN 1 WHEN 'C' THEN 2 ELSE 3 END, client

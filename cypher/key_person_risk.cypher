@@ -1,0 +1,78 @@
+// name: key_person_risk
+// kind: report
+// doc: Clients that depend on one person or where split authority is broken, with a weighted risk score.
+// param: as_of date = today -- the day the report answers for
+// param: weight map = policy -- risk weight by grade, e.g. {A: 3, B: 2, C: 1, ungraded: 1}
+// param: concentration_share float = policy -- share of the client's interactions one person must reach (0.8)
+// param: concentration_window_days int = policy -- window of days up to as_of for concentration (180)
+// param: concentration_min_interactions int = policy -- fewest interactions in the window to judge concentration (5)
+// column: client -- client id
+// column: grade -- grade on as_of
+// column: bus_factor -- smallest number of active coverers over all tiers
+// column: single_point_tiers -- tiers with exactly one active coverer, by level
+// column: multi_tier_staff -- sorted staff actively covering two or more tiers of this client
+// column: end_to_end_owner -- a staff member covering every tier (when there are two or more), smallest id; else null
+// column: concentration_owner -- staff member in >= concentration_share of the window's interactions (ties: smaller id); else null
+// column: concentration_share -- that share, rounded to 3 decimals, or null
+// column: risk -- weight[grade] x number of flags (bus_factor = 0, single point, multi-tier, end-to-end, concentration)
+WITH date($as_of) AS t
+MATCH (tier:Tier)
+WITH t, tier
+ORDER BY tier.level, tier.key
+WITH t, collect(tier.key) AS tierKeys
+MATCH (c:Client)
+CALL (c, t) {
+  OPTIONAL MATCH (c)<-[:WITH]-(a:Interaction {kind: 'assessment'})
+  WHERE date(a.at) <= t
+  WITH a
+  ORDER BY a.at DESC, a.id DESC
+  LIMIT 1
+  RETURN a.grade AS assessed
+}
+WITH t, tierKeys, c, coalesce(assessed, c.grade, 'ungraded') AS grade
+CALL (c, t, tierKeys) {
+  UNWIND tierKeys AS key
+  OPTIONAL MATCH (s:Staff)-[cov:COVERS {tier: key}]->(c)
+  WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
+    AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
+  WITH key, count(DISTINCT s) AS n
+  RETURN min(n) AS busFactor, collect(CASE WHEN n = 1 THEN key END) AS singles
+}
+CALL (c, t, tierKeys) {
+  OPTIONAL MATCH (s:Staff)-[cov:COVERS]->(c)
+  WHERE cov.tier IN tierKeys
+    AND (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
+    AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
+  WITH s.id AS sid, count(DISTINCT cov.tier) AS nTiers
+  WHERE sid IS NOT NULL
+  WITH sid, nTiers
+  ORDER BY sid
+  WITH collect({id: sid, n: nTiers}) AS perStaff
+  RETURN [x IN perStaff WHERE x.n >= 2 | x.id] AS multi,
+         head([x IN perStaff WHERE size(tierKeys) >= 2 AND x.n = size(tierKeys) | x.id]) AS owner
+}
+OPTIONAL CALL (c, t) {
+  OPTIONAL MATCH (c)<-[:WITH]-(i:Interaction)
+  WHERE date(i.at) > t - duration({days: $concentration_window_days}) AND date(i.at) <= t
+  WITH count(i) AS total, collect(i) AS window
+  WHERE total >= $concentration_min_interactions AND total > 0
+  UNWIND window AS i
+  MATCH (p:Staff)-[:PARTICIPATED]->(i)
+  WITH total, p.id AS pid, count(*) AS n
+  ORDER BY n DESC, pid
+  LIMIT 1
+  WITH pid, toFloat(n) / total AS share
+  WHERE share >= $concentration_share
+  RETURN pid AS concOwner, round(share, 3) AS concShare
+}
+WITH c, grade, coalesce(busFactor, 0) AS bus_factor, [k IN tierKeys WHERE k IN singles] AS single,
+     multi, owner, concOwner, concShare
+WITH c, grade, bus_factor, single, multi, owner, concOwner, concShare,
+     CASE WHEN bus_factor = 0 THEN 1 ELSE 0 END + CASE WHEN size(single) > 0 THEN 1 ELSE 0 END
+     + CASE WHEN size(multi) > 0 THEN 1 ELSE 0 END + CASE WHEN owner IS NOT NULL THEN 1 ELSE 0 END
+     + CASE WHEN concOwner IS NOT NULL THEN 1 ELSE 0 END AS flags
+WHERE flags > 0
+RETURN c.id AS client, grade, bus_factor, single AS single_point_tiers, multi AS multi_tier_staff,
+       owner AS end_to_end_owner, concOwner AS concentration_owner, concShare AS concentration_share,
+       $weight[grade] * flags AS risk
+ORDER BY risk DESC, client

@@ -1,0 +1,40 @@
+// name: staff_load
+// kind: report
+// doc: One row per active staff member: how many clients they actively cover, by grade, against capacity.
+// param: as_of date = today -- the day the report answers for
+// column: staff -- staff id
+// column: tier -- key of the staff member's tier (IN_TIER)
+// column: clients -- distinct clients actively covered
+// column: a -- of which graded A on as_of
+// column: b -- of which graded B
+// column: c -- of which graded C
+// column: ungraded -- of which ungraded
+// column: capacity -- max clients (null when not set)
+// column: utilisation -- clients / capacity rounded to 3 decimals; null without capacity
+WITH date($as_of) AS t
+MATCH (s:Staff)
+WHERE (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
+CALL (s, t) {
+  MATCH (s)-[cov:COVERS]->(c:Client)
+  WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
+  WITH DISTINCT c
+  CALL (c, t) {
+    OPTIONAL MATCH (c)<-[:WITH]-(a:Interaction {kind: 'assessment'})
+    WHERE date(a.at) <= t
+    WITH a
+    ORDER BY a.at DESC, a.id DESC
+    LIMIT 1
+    RETURN a.grade AS assessed
+  }
+  WITH coalesce(assessed, c.grade, 'ungraded') AS grade
+  RETURN count(*) AS clients,
+         sum(CASE grade WHEN 'A' THEN 1 ELSE 0 END) AS a,
+         sum(CASE grade WHEN 'B' THEN 1 ELSE 0 END) AS b,
+         sum(CASE grade WHEN 'C' THEN 1 ELSE 0 END) AS c,
+         sum(CASE grade WHEN 'ungraded' THEN 1 ELSE 0 END) AS ungraded
+}
+WITH s, clients, a, b, c, ungraded,
+     CASE WHEN s.capacity > 0 THEN round(toFloat(clients) / s.capacity, 3) END AS utilisation
+RETURN s.id AS staff, head([(s)-[:IN_TIER]->(tier:Tier) | tier.key]) AS tier, clients, a, b, c, ungraded,
+       s.capacity AS capacity, utilisation
+ORDER BY utilisation IS NULL, utilisation DESC, staff

@@ -1,0 +1,140 @@
+"""The networkx reports (truck_factor, brokers): computed in Python from the extracted active coverage graph."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from graphcrm.config import Policy
+from graphcrm.timeline import round3
+
+__all__ = ["CoverageExtract", "truck_factor", "brokers", "coverage_graph"]
+
+
+@dataclass
+class CoverageExtract:
+    """The active coverage graph on one day, as both stores extract it."""
+
+    tiers: list[str]                                   # tier keys by level
+    edges: list[tuple[str, str, str]]                  # (staff, client, tier), active on the day
+    values: dict[str, float | None] = field(default_factory=dict)   # client -> value
+
+    def covered_tiers(self) -> dict[str, dict[str, set[str]]]:
+        out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for staff, client, tier in self.edges:
+            out[client][tier].add(staff)
+        return out
+
+
+def truck_factor(extract: CoverageExtract, by: str, policy: Policy) -> list[dict[str, Any]]:
+    """Greedy removal of the staff whose departure newly orphans the most measure, until truck_target is reached."""
+    if by not in ("count", "value"):
+        from graphcrm.errors import ParameterError
+        raise ParameterError(f"truck_factor: by must be 'count' or 'value', got {by!r}")
+    covered = extract.covered_tiers()
+    full = sorted(c for c, tiers in covered.items() if all(tiers.get(k) for k in extract.tiers))
+    measure = {c: (1.0 if by == "count" else float(extract.values.get(c) or 0.0)) for c in full}
+    total = sum(measure[c] for c in full)
+    if total <= 0:
+        return []
+    load: dict[str, set[str]] = defaultdict(set)                      # every client actively covered
+    for staff, client, _ in extract.edges:
+        load[staff].add(client)
+    remaining = {c: {k: set(covered[c][k]) for k in extract.tiers} for c in full}
+    clients_of: dict[str, set[str]] = defaultdict(set)                 # among the fully covered ones
+    for c in full:
+        for staff_set in remaining[c].values():
+            for s in staff_set:
+                clients_of[s].add(c)
+    orphaned_clients: set[str] = set()
+
+    def gain(s: str) -> float:
+        # Clients summed in sorted order so float sums are the same however we got here.
+        return sum(measure[c] for c in sorted(clients_of[s])
+                   if c not in orphaned_clients and any(staff_set == {s} for staff_set in remaining[c].values()))
+
+    gains = {s: gain(s) for s in clients_of}
+    rows: list[dict[str, Any]] = []
+    orphaned = 0.0
+    target = policy.truck_target * total
+    while gains and orphaned < target:
+        best = min(gains, key=lambda s: (-gains[s], -len(load[s]), s))
+        newly = [c for c in sorted(clients_of[best])
+                 if c not in orphaned_clients and any(ss == {best} for ss in remaining[c].values())]
+        affected: set[str] = set()
+        for c in clients_of[best]:
+            for staff_set in remaining[c].values():
+                staff_set.discard(best)
+                affected |= staff_set
+        orphaned_clients.update(newly)
+        orphaned += sum(measure[c] for c in newly)
+        del gains[best]
+        for s in affected:
+            if s in gains:
+                gains[s] = gain(s)
+        rows.append({"step": len(rows) + 1, "staff": best, "orphaned": orphaned if by == "value" else int(orphaned),
+                     "orphaned_share": round3(orphaned / total)})
+    return rows
+
+
+def coverage_graph(extract: CoverageExtract) -> nx.Graph:
+    """Undirected staff–client graph of active coverage edges (nodes are ('Staff', id) / ('Client', id))."""
+    graph = nx.Graph()
+    for staff, client, _ in extract.edges:
+        graph.add_edge(("Staff", staff), ("Client", client))
+    return graph
+
+
+def brokers(extract: CoverageExtract) -> list[dict[str, Any]]:
+    """Staff who are articulation points, with how much the coverage graph falls apart without them.
+
+    Uses the block-cut tree: removing an articulation point v splits its tree component into
+    one piece per neighbouring block subtree, so piece sizes come from one pass of subtree sums
+    instead of one connected-components run per articulation point.
+    """
+    graph = coverage_graph(extract)
+    cut_points = set(nx.articulation_points(graph))
+    if not cut_points:
+        return []
+    tree = nx.Graph()
+    weight: dict[Any, tuple[int, int]] = {}     # tree node -> (original nodes, clients) it stands for
+    for v in cut_points:
+        weight[("A", v)] = (1, 1 if v[0] == "Client" else 0)
+        tree.add_node(("A", v))
+    for n, block in enumerate(nx.biconnected_components(graph)):
+        inner = [v for v in block if v not in cut_points]
+        weight[("B", n)] = (len(inner), sum(1 for v in inner if v[0] == "Client"))
+        for v in block:
+            if v in cut_points:
+                tree.add_edge(("B", n), ("A", v))
+    rows = []
+    for component in nx.connected_components(tree):
+        root = min(component, key=repr)
+        parent = nx.dfs_predecessors(tree, root)
+        order = list(nx.dfs_preorder_nodes(tree, root))
+        sub: dict[Any, list[int]] = {x: list(weight[x]) for x in order}
+        for x in reversed(order):
+            if x in parent:
+                p = parent[x]
+                sub[p][0] += sub[x][0]
+                sub[p][1] += sub[x][1]
+        total_nodes, total_clients = sub[root]
+        children: dict[Any, list[Any]] = defaultdict(list)
+        for x, p in parent.items():
+            children[p].append(x)
+        for x in order:
+            if x[0] != "A" or x[1][0] != "Staff":
+                continue
+            pieces = [tuple(sub[c]) for c in children[x]]
+            if x in parent:
+                pieces.append((total_nodes - sub[x][0], total_clients - sub[x][1]))
+            pieces = [p for p in pieces if p[0] > 0]
+            if len(pieces) < 2:
+                continue
+            largest = max(pieces)            # by node count, then by client count
+            rows.append({"staff": x[1][1], "split": len(pieces) - 1, "clients_cut_off": total_clients - largest[1]})
+    rows.sort(key=lambda r: (-r["split"], r["staff"]))
+    return rows
