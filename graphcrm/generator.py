@@ -73,16 +73,17 @@ def generate(size: str = "S", seed: int = 1, anchor: date = DEFAULT_ANCHOR) -> R
     for sid, tier in zip(staff_ids[1:], tier_of[1:]):
         tier_leads.setdefault(tier, sid)
     clients_per_staff = max(3, spec.clients * 3 * 1.4 // spec.staff)
+    # About 8% of the staff (never the head or a tier lead, at least one) have left.
+    eligible = [sid for sid in staff_ids if sid != head and sid not in tier_leads.values()]
+    leavers = set(rng.sample(eligible, max(1, round(0.08 * spec.staff))))
     by_tier: dict[str, list[str]] = {t.key: [] for t in TIERS}
     staff_records = {}
     for sid, tier in zip(staff_ids, tier_of):
         joined = horizon - timedelta(days=rng.randint(0, 5 * 365)) if rng.random() < 0.7 else \
             horizon + timedelta(days=rng.randint(0, 2 * 365))
         left = None
-        if sid not in (head, *tier_leads.values()) and rng.random() < 0.08:
-            left = max(joined + timedelta(days=30), anchor - timedelta(days=rng.randint(1, 500)))
-            if left > anchor:
-                left = None
+        if sid in leavers:
+            left = min(anchor, max(joined + timedelta(days=30), anchor - timedelta(days=rng.randint(1, 500))))
         manager = None if sid == head else (head if sid == tier_leads.get(tier) else tier_leads.get(tier, head))
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
         name = f"{first} {last}"
@@ -178,7 +179,8 @@ def generate(size: str = "S", seed: int = 1, anchor: date = DEFAULT_ANCHOR) -> R
     lifecycle: list[Interaction] = []
     for client in clients:
         mine = coverers[client.id]
-        day = horizon + timedelta(days=rng.randint(0, 500))
+        # Lifecycles start across the whole history, so some clients moved stage recently.
+        day = horizon + timedelta(days=rng.randint(0, days_span - 30))
         if rng.random() < 0.75 and mine["planning"]:
             day += timedelta(days=rng.randint(20, 120))
             if day <= anchor:
