@@ -115,6 +115,124 @@ def export(ctx: Context, folder: str) -> None:
     click.echo(f"exported {_describe(counts)} to {folder}")
 
 
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--param")
+        key, value = pair.split("=", 1)
+        params[key.strip()] = value
+    return params
+
+
+_FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+_AS_OF = click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="the day to answer for (default today)")
+_PARAM = click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="report parameter; lists are comma-separated")
+
+
+def _print_result(result, fmt: str) -> None:
+    from graphcrm.render import render_csv, render_json, render_table, to_json_value
+
+    if fmt == "json":
+        click.echo(render_json(result))
+    elif fmt == "csv":
+        click.echo(render_csv(result.columns, result.rows), nl=False)
+    else:
+        click.echo(render_table(result.columns, result.rows))
+        click.echo(f"({len(result.rows)} rows, {result.report} as of {result.as_of.isoformat()})")
+        if result.summary is not None:
+            import json
+
+            click.echo("summary: " + json.dumps(to_json_value(result.summary), ensure_ascii=False))
+
+
+@cli.command("reports")
+def reports_() -> None:
+    """List the reports with their parameters."""
+    from graphcrm.reports import catalogue
+
+    for spec in catalogue().values():
+        params = " ".join(f"[--param {p.name}=...]" if not p.required else f"--param {p.name}=..." for p in spec.params)
+        click.echo(f"{spec.name:<18} {spec.doc}")
+        click.echo(f"{'':<18} graphcrm report {spec.name} [--as-of DATE] {params}".rstrip())
+        for p in spec.params:
+            default = "" if p.required else f" (default {p.default})"
+            click.echo(f"{'':<20} {p.name} ({p.type}): {p.doc}{default}")
+
+
+@cli.command()
+@click.argument("name")
+@_AS_OF
+@_PARAM
+@_FORMAT
+@pass_context
+def report(ctx: Context, name: str, as_of, params: tuple[str, ...], fmt: str) -> None:
+    """Run a named report (see 'graphcrm reports')."""
+    from graphcrm.reports import catalogue, run_report
+    from graphcrm.errors import UnknownReport
+
+    if name not in catalogue():
+        raise UnknownReport(f"no report {name!r} (known: {', '.join(catalogue())})")
+    with ctx.store() as store:
+        result = run_report(store, name, as_of.date() if as_of else None, _parse_params(params), ctx.settings.policy)
+    _print_result(result, fmt)
+
+
+@cli.command()
+@click.argument("staff", nargs=-1, required=True)
+@_AS_OF
+@_FORMAT
+@pass_context
+def whatif(ctx: Context, staff: tuple[str, ...], as_of, fmt: str) -> None:
+    """What if these staff members left: departure_impact with successors."""
+    from graphcrm.errors import ParameterError
+    from graphcrm.reports import run_report
+
+    with ctx.store() as store:
+        known = store.known_ids().staff
+        unknown = [s for s in staff if s not in known]
+        if unknown:
+            raise ParameterError(f"unknown staff member {unknown[0]!r}")
+        result = run_report(store, "departure_impact", as_of.date() if as_of else None, {"staff": list(staff)}, ctx.settings.policy)
+    _print_result(result, fmt)
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("-e", "expression", metavar="CYPHER", help="ad-hoc read-only Cypher")
+@_PARAM
+@_FORMAT
+@click.option("--timeout", type=float, default=None, help="seconds before the query is stopped (default 30)")
+@click.option("--max-rows", type=int, default=None, help="row cap (default 10000)")
+@pass_context
+def query(ctx: Context, query: str | None, expression: str | None, params: tuple[str, ...], fmt: str,
+          timeout: float | None, max_rows: int | None) -> None:
+    """Run a named query from cypher/, a .cypher FILE, or -e CYPHER, read-only (Neo4j only)."""
+    from graphcrm.analyst import prepare_analyst_query
+
+    if bool(query) == bool(expression):
+        raise click.UsageError("give a query NAME or FILE, or -e CYPHER (one of them)")
+    with ctx.store() as store:
+        result = prepare_analyst_query(store, query, expression, _parse_params(params), ctx.settings.policy,
+                                       timeout=timeout, row_cap=max_rows)
+    _print_analyst(result, fmt)
+
+
+def _print_analyst(result, fmt: str) -> None:
+    from graphcrm.render import render_csv, render_table, to_json_value
+    import json
+
+    rows = [dict(zip(result.columns, row)) for row in result.rows]
+    if fmt == "json":
+        click.echo(json.dumps({"columns": result.columns, "rows": to_json_value(rows), "truncated": result.truncated},
+                              ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(render_csv(result.columns, rows), nl=False)
+    else:
+        click.echo(render_table(result.columns, rows))
+        click.echo(f"({len(rows)} rows{', truncated at the row cap' if result.truncated else ''})")
+
+
 @cli.command()
 @click.option("--size", type=click.Choice(["S", "M", "L"]), default="S", show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)

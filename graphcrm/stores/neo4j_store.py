@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -12,7 +13,8 @@ from neo4j import GraphDatabase, Query, RoutingControl, unit_of_work
 from neo4j import exceptions as neo4j_errors
 from neo4j.time import Date as Neo4jDate, DateTime as Neo4jDateTime
 
-from graphcrm.errors import QueryError, StoreError, StoreUnavailable
+from graphcrm.errors import QueryError, QueryRefused, StoreError, StoreUnavailable
+from graphcrm.guard import ALLOWED_PROCEDURES, DEFAULT_ROW_CAP, DEFAULT_TIMEOUT, check_query_text
 from graphcrm.importer import KnownIds
 from graphcrm.model import (
     Client, Coverage, Engagement, Interaction, Membership, Need, Records, Staff, Team, Tier,
@@ -183,6 +185,49 @@ class Neo4jStore:
         return CoverageExtract(tiers, [(r["staff"], r["client"], r["tier"]) for r in rows],
                                {r["client"]: r["value"] for r in rows})
 
+    def analyst_query(self, text: str, params: dict[str, Any] | None = None,
+                      timeout: float = DEFAULT_TIMEOUT, row_cap: int = DEFAULT_ROW_CAP) -> AnalystResult:
+        """Run an analyst's ad-hoc Cypher only if every guard layer agrees it reads and nothing more."""
+        body = check_query_text(text)
+        params = params or {}
+        try:
+            with self._driver.session(database=self.database) as session:
+                # Planned in a default-mode session: a READ session may reject planning a write,
+                # which must still count as "not read-only" rather than as an error.
+                summary = session.run(_explain(body), params).consume()
+        except neo4j_errors.Neo4jError as exc:
+            raise QueryError(f"the query does not plan: {exc.message or exc}") from None
+        if summary.query_type != "r":
+            kind = {"rw": "reads and writes", "w": "writes", "s": "changes the schema"}.get(summary.query_type, summary.query_type)
+            raise QueryRefused(f"the planner says this query {kind}; analyst queries must be read-only")
+        for procedure in _procedures_in(summary.plan):
+            if procedure.lower() not in ALLOWED_PROCEDURES:
+                raise QueryRefused(f"procedure {procedure} is not on the allow-list")
+
+        @unit_of_work(timeout=timeout, metadata={"app": "graphcrm", "query": "analyst"})
+        def work(tx):
+            result = tx.run(body, params)
+            keys = list(result.keys())
+            rows, truncated = [], False
+            for record in result:
+                if len(rows) >= row_cap:
+                    truncated = True
+                    break
+                rows.append([_plain(record[k]) for k in keys])
+            return keys, rows, truncated
+
+        try:
+            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+                keys, rows, truncated = session.execute_read(work)
+        except neo4j_errors.Neo4jError as exc:
+            code = exc.code or ""
+            if "TransactionTimedOut" in code or "Terminated" in code:
+                raise QueryError(f"the query was stopped after the {timeout:g}s time limit") from None
+            if "AccessMode" in code or "Forbidden" in code:
+                raise QueryRefused(f"the server refused a write in a read-only transaction: {exc.message}") from None
+            raise QueryError(f"the query failed: {exc.message or exc}") from None
+        return AnalystResult(keys, rows, truncated)
+
     def known_ids(self) -> KnownIds:
         found = {row["kind"]: set(row["ids"]) for row in self.read("known_ids")}
         return KnownIds(**found)
@@ -211,6 +256,54 @@ class Neo4jStore:
     @property
     def driver(self):
         return self._driver
+
+
+@dataclass
+class AnalystResult:
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool
+
+
+def _explain(body: str) -> str:
+    return "EXPLAIN " + body
+
+
+def _procedures_in(plan) -> Iterable[str]:
+    """Names of the procedures a plan calls (ProcedureCall operators), walking the whole tree."""
+    if not plan:
+        return
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        operator = str(node.get("operatorType", ""))
+        if operator.startswith("ProcedureCall"):
+            details = str(node.get("args", {}).get("Details", ""))
+            name = details.split("(")[0].strip()
+            yield name or "unknown"
+        stack.extend(node.get("children", []))
+
+
+def _plain(value: Any) -> Any:
+    """Driver values to our own plain types: nodes, relationships and paths become tagged dicts."""
+    from neo4j.graph import Node, Path, Relationship
+
+    if isinstance(value, Node):
+        return {"_kind": "node", "id": value.element_id, "labels": sorted(value.labels),
+                "properties": {k: native(v) for k, v in value.items()}}
+    if isinstance(value, Relationship):
+        return {"_kind": "relationship", "id": value.element_id, "type": value.type,
+                "start": value.start_node.element_id if value.start_node else None,
+                "end": value.end_node.element_id if value.end_node else None,
+                "properties": {k: native(v) for k, v in value.items()}}
+    if isinstance(value, Path):
+        return {"_kind": "path", "nodes": [_plain(n) for n in value.nodes],
+                "relationships": [_plain(r) for r in value.relationships]}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return native(value)
 
 
 def _chunks(items: list) -> Iterable[list]:

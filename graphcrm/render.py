@@ -1,0 +1,96 @@
+"""Report results as an aligned table, JSON (DESIGN section 8) or spreadsheet-safe CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime
+from typing import Any
+
+__all__ = ["to_json_value", "render_json", "render_csv", "render_table", "neutralise_cell", "cell_text"]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def to_json_value(value: Any) -> Any:
+    """Dates as YYYY-MM-DD strings, date-times as ISO strings; containers recursively."""
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): to_json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [to_json_value(v) for v in value]
+    return value
+
+
+def cell_text(value: Any) -> str:
+    """One value as a person reads it in a table or CSV cell."""
+    value = to_json_value(value)
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(cell_text(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def neutralise_cell(text: str) -> str:
+    """Keep spreadsheets from running a cell as a formula (CWE-1236), but leave plain numbers alone."""
+    if text and text.startswith(_FORMULA_START):
+        try:
+            float(text)
+            return text
+        except ValueError:
+            return "'" + text
+    return text
+
+
+def render_json(result) -> str:
+    document = {
+        "report": result.report,
+        "as_of": to_json_value(result.as_of),
+        "params": to_json_value(result.params),
+        "policy": to_json_value(result.policy),
+        "rows": to_json_value(result.rows),
+    }
+    if result.summary is not None:
+        document["summary"] = to_json_value(result.summary)
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def render_csv(columns: list[str], rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([neutralise_cell(cell_text(row.get(c))) for c in columns])
+    return out.getvalue()
+
+
+def render_table(columns: list[str], rows: list[dict[str, Any]], max_width: int = 48) -> str:
+    """Aligned columns; numbers right-aligned; long cells shortened with an ellipsis."""
+    cells = [[_clip(cell_text(row.get(c)), max_width) for c in columns] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    numeric = [all(_is_number(row.get(c)) for row in rows if row.get(c) is not None) and rows for c in columns]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    for r in cells:
+        lines.append("  ".join((v.rjust(w) if num else v.ljust(w)) for v, w, num in zip(r, widths, numeric)).rstrip())
+    return "\n".join(lines)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _clip(text: str, width: int) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
