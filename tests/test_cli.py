@@ -1,0 +1,143 @@
+"""The command line as a user runs it: real processes, one-line errors, no tracebacks."""
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from graphcrm.exporter import write_folder
+
+from handbuilt import organisation
+
+
+def run(*args, cwd=None, env=None):
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("GRAPHCRM_DEBUG", None)
+    return subprocess.run([sys.executable, "-m", "graphcrm.cli", *args], capture_output=True, text=True, cwd=cwd, env=full_env)
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr
+
+
+@pytest.fixture
+def loaded(tmp_path):
+    write_folder(organisation(), tmp_path / "org")
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    result = run("--store", url, "import", str(tmp_path / "org"))
+    assert result.returncode == 0, result.stderr
+    return url
+
+
+def test_generate_import_export_round_trip(tmp_path):
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    assert run("generate", "--size", "S", "--seed", "7", "--out", str(tmp_path / "gen")).returncode == 0
+    imported = run("--store", url, "import", str(tmp_path / "gen"))
+    assert imported.returncode == 0 and "300 clients" in imported.stdout
+    assert run("--store", url, "export", str(tmp_path / "back")).returncode == 0
+    for name in os.listdir(tmp_path / "gen"):
+        assert (tmp_path / "gen" / name).read_text() == (tmp_path / "back" / name).read_text(), name
+
+
+def test_init_on_both_kinds_of_store(tmp_path, neo4j_settings):
+    assert "schema ready" in run("--store", f"sqlite:///{tmp_path / 'x.db'}", "init").stdout
+    result = run("--store", neo4j_settings["uri"], "init",
+                 env={"NEO4J_USER": neo4j_settings["user"], "NEO4J_PASSWORD": neo4j_settings["password"]})
+    assert result.returncode == 0 and "schema ready on neo4j" in result.stdout
+
+
+def test_bad_import_is_reported_by_line_and_writes_nothing(tmp_path, loaded):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "clients.csv").write_text("id,grade\nK9,Z\n", encoding="utf-8")
+    result = run("--store", loaded, "import", str(bad))
+    assert_one_line_error(result, "clients.csv:2: grade: unknown grade 'Z'", "nothing was written")
+    assert result.returncode == 3
+    assert "K9" not in run("--store", loaded, "report", "coverage").stdout
+
+
+def test_report_formats(loaded):
+    table = run("--store", loaded, "report", "coverage_gaps", "--as-of", "2026-03-01")
+    assert table.returncode == 0 and "shortfall" in table.stdout and "(5 rows" in table.stdout
+    doc = json.loads(run("--store", loaded, "report", "departure_impact", "--as-of", "2026-03-01",
+                         "--param", "staff=A1", "--format", "json").stdout)
+    assert set(doc) == {"report", "as_of", "params", "policy", "rows", "summary"}
+    assert doc["as_of"] == "2026-03-01" and doc["params"] == {"staff": ["A1"]}
+    assert doc["summary"]["clients_orphaned"] == 2 and doc["policy"]["min_per_tier"]["A"] == 2
+    rows = list(csv.DictReader(io.StringIO(run("--store", loaded, "report", "stale_clients", "--as-of", "2026-03-01", "--format", "csv").stdout)))
+    assert rows[0] == {"client": "K2", "grade": "A", "last": "2026-02-12", "days_silent": "17", "limit": "14"}
+    assert rows[-1]["last"] == "" and rows[-1]["days_silent"] == ""
+
+
+def test_whatif_is_departure_impact(loaded):
+    result = run("--store", loaded, "whatif", "A1", "--as-of", "2026-03-01", "--format", "json")
+    assert json.loads(result.stdout)["rows"][0]["successors"] == {"intel": ["A4", "A5"]}
+    assert_one_line_error(run("--store", loaded, "whatif", "NOPE"), "unknown staff member 'NOPE'")
+
+
+def test_csv_output_neutralises_formulas(tmp_path):
+    org = organisation()
+    from dataclasses import replace
+
+    org.clients[0] = replace(org.clients[0], name="=HYPERLINK(\"http://evil\")")
+    write_folder(org, tmp_path / "org")
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    run("--store", url, "import", str(tmp_path / "org"))
+    out = run("--store", url, "report", "coverage", "--as-of", "2026-03-01", "--format", "csv").stdout
+    assert "'=HYPERLINK" in out and "\n=HYPERLINK" not in out
+
+
+def test_reports_lists_every_report_with_parameters():
+    out = run("reports").stdout
+    for name in ("coverage", "key_person_risk", "departure_impact", "truck_factor", "brokers", "stalled_stages"):
+        assert name in out
+    assert "--param staff=..." in out and "[--param by=...]" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (("report", "nope"), "no report 'nope'"),
+    (("report", "coverage", "--param", "colour=red"), "unknown parameter 'colour'"),
+    (("report", "departure_impact"), "parameter 'staff' is required"),
+    (("report", "coverage", "--as-of", "01/02/2026"), "Invalid value for '--as-of'"),
+    (("report", "truck_factor", "--param", "by=height"), "by must be 'count' or 'value'"),
+    (("report", "coverage", "--param", "noequals"), "expected KEY=VALUE"),
+    (("query", "-e", "MATCH (n) RETURN n"), "ad-hoc Cypher needs Neo4j"),
+    (("import", "/no/such/folder"), "not a folder"),
+])
+def test_user_errors_are_one_line(loaded, args, message):
+    assert_one_line_error(run("--store", loaded, *args), message)
+
+
+def test_bad_store_urls_and_config(tmp_path):
+    assert_one_line_error(run("--store", "postgres://x", "init"), "unknown store URL")
+    assert_one_line_error(run("--store", "sqlite:////no/such/dir/x.db", "init"), "does not exist")
+    assert_one_line_error(run("--store", "bolt://127.0.0.1:1", "init", env={"NEO4J_PASSWORD": "x"}), "cannot reach Neo4j")
+    (tmp_path / "bad.toml").write_text("[policy]\nmin_per_tier = {A = 'two'}\n")
+    assert_one_line_error(run("--config", str(tmp_path / "bad.toml"), "--store", f"sqlite:///{tmp_path / 'x.db'}", "report", "coverage"),
+                          "policy.min_per_tier.A: expected a number")
+
+
+def test_policy_file_changes_the_report(tmp_path, loaded):
+    (tmp_path / "graphcrm.toml").write_text("[policy]\nmin_per_tier = {A = 1}\n")
+    result = run("--store", loaded, "report", "coverage_gaps", "--as-of", "2026-03-01", "--format", "json", cwd=tmp_path)
+    doc = json.loads(result.stdout)
+    assert doc["policy"]["min_per_tier"]["A"] == 1 and [r["client"] for r in doc["rows"]] == ["K3"]
+
+
+def test_query_on_neo4j(neo4j_store, neo4j_settings):
+    neo4j_store.write(organisation())
+    env = {"NEO4J_USER": neo4j_settings["user"], "NEO4J_PASSWORD": neo4j_settings["password"]}
+    url = neo4j_settings["uri"]
+    named = run("--store", url, "query", "coverage_gaps", "--param", "as_of=2026-03-01", "--format", "json", env=env)
+    assert named.returncode == 0 and len(json.loads(named.stdout)["rows"]) == 5
+    adhoc = run("--store", url, "query", "-e", "MATCH (c:Client {id: $id}) RETURN c.name AS name", "--param", "id=K1", env=env)
+    assert "Alpha Foods" in adhoc.stdout
+    assert_one_line_error(run("--store", url, "query", "-e", "MATCH (n) DETACH DELETE n", env=env), "read-only")
+    assert_one_line_error(run("--store", url, "query", "write_clients", env=env), "write query")

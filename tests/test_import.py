@@ -1,0 +1,127 @@
+"""CSV import: every kind of bad row is reported as file:line: field: reason and nothing is written, on both stores."""
+
+from pathlib import Path
+
+import pytest
+
+from graphcrm.errors import ImportFailed
+from graphcrm.exporter import write_folder
+from graphcrm.importer import read_folder
+
+from handbuilt import organisation
+
+GOOD = {
+    "tiers.csv": "key,level,name,duty\nintel,1,Intel,gather\nplanning,2,Planning,grade\n",
+    "staff.csv": "id,name,email,tier,capacity,joined,left,manager\nS1,Ann,a@x,intel,3,2024-01-01,,\nS2,Bo,b@x,planning,,2024-01-01,,S1\n",
+    "clients.csv": "id,name,industry,grade,value,stage\nC1,Alpha,retail,A,1000,intel\nC2,Beta,bank,,,\n",
+    "coverage.csv": "staff,client,tier,role,since,until\nS1,C1,intel,lead,2024-02-01,\nS2,C1,planning,backup,2024-02-01,2025-01-01\n",
+    "interactions.csv": "id,client,staff,kind,at,amount,summary,grade,score,stage\n"
+                        "I1,C1,S1;S2,contact,2025-01-02T09:00:00Z,,hello,,,\nI2,C1,S2,assessment,2025-02-01,,,B,70,\n",
+    "needs.csv": "id,client,summary,detected,source,staff\nN1,C1,gifts,2025-03-01,visit,S1\n",
+}
+
+
+def folder(tmp_path: Path, **changes) -> Path:
+    files = {**GOOD, **{k.replace("_", ".", 1) if "." not in k else k: v for k, v in changes.items()}}
+    out = tmp_path / "in"
+    out.mkdir(exist_ok=True)
+    for name, text in files.items():
+        if text is None:
+            continue
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        (out / name).write_bytes(data)
+    return out
+
+
+def errors_of(path, known=None) -> list[str]:
+    with pytest.raises(ImportFailed) as caught:
+        read_folder(path, known)
+    return [str(e) for e in caught.value.errors]
+
+
+def test_a_good_folder_imports(tmp_path):
+    records = read_folder(folder(tmp_path))
+    assert records.counts()["interactions"] == 2
+    assert records.interactions[0].staff == ("S1", "S2")
+    assert records.interactions[1].at.isoformat() == "2025-02-01T00:00:00+00:00"   # a bare date is midnight UTC
+
+
+BAD_CASES = {
+    "missing column": ({"clients.csv": "name,grade\nAlpha,A\n"}, "clients.csv:1: id: missing column"),
+    "unknown column": ({"teams.csv": "id,name,colour\nT1,x,red\n"}, "teams.csv:1: colour: unknown column"),
+    "bad date": ({"needs.csv": "id,client,detected\nN1,C1,01/03/2025\n"}, "needs.csv:2: detected: bad date '01/03/2025' (expected YYYY-MM-DD)"),
+    "bad date-time": ({"interactions.csv": "id,client,kind,at\nI1,C1,contact,yesterday\n"}, "interactions.csv:2: at: bad date-time 'yesterday'"),
+    "bad number": ({"clients.csv": "id,value\nC1,lots\n"}, "clients.csv:2: value: bad number 'lots'"),
+    "bad whole number": ({"staff.csv": "id,capacity\nS1,2.5\n"}, "staff.csv:2: capacity: bad whole number '2.5'"),
+    "unknown reference": ({"coverage.csv": "staff,client,tier\nS9,C1,intel\n"}, "coverage.csv:2: staff: unknown staff member 'S9'"),
+    "unknown client": ({"needs.csv": "id,client,detected\nN1,C9,2025-01-01\n"}, "needs.csv:2: client: unknown client 'C9'"),
+    "unknown tier": ({"coverage.csv": "staff,client,tier\nS1,C1,sales\n"}, "coverage.csv:2: tier: unknown tier 'sales'"),
+    "duplicate identity": ({"coverage.csv": "staff,client,tier,since\nS1,C1,intel,2024-01-01\nS1,C1,intel,2024-01-01\n"},
+                           "coverage.csv:3: staff,client,tier,since: duplicate identity (S1, C1, intel, 2024-01-01) (first at line 2)"),
+    "duplicate id": ({"clients.csv": "id\nC1\nC2\nC1\n"}, "clients.csv:4: id: duplicate identity (C1) (first at line 2)"),
+    "unknown grade": ({"clients.csv": "id,grade\nC1,D\n"}, "clients.csv:2: grade: unknown grade 'D' (use A, B, C)"),
+    "unknown kind": ({"interactions.csv": "id,client,kind,at\nI1,C1,lunch,2025-01-01\n"}, "interactions.csv:2: kind: unknown kind 'lunch'"),
+    "unknown role": ({"coverage.csv": "staff,client,tier,role\nS1,C1,intel,boss\n"}, "coverage.csv:2: role: unknown role 'boss' (use lead, backup)"),
+    "empty id": ({"clients.csv": "id,name\n,Nameless\n"}, "clients.csv:2: id: empty"),
+    "non-UTF-8 bytes": ({"clients.csv": b"id,name\nC1,Caf\xe9\n"}, "clients.csv:2: -: not UTF-8 (byte 0xe9"),
+    "until before since": ({"coverage.csv": "staff,client,tier,since,until\nS1,C1,intel,2025-01-01,2024-01-01\n"},
+                           "coverage.csv:2: until: until 2024-01-01 must be after since 2025-01-01"),
+    "assessment without grade": ({"interactions.csv": "id,client,kind,at\nI1,C1,assessment,2025-01-01\n"},
+                                 "interactions.csv:2: grade: an assessment needs a grade"),
+    "handover without stage": ({"interactions.csv": "id,client,kind,at\nI1,C1,handover,2025-01-01\n"},
+                               "interactions.csv:2: stage: a handover needs the stage"),
+    "too many cells": ({"teams.csv": "id,name\nT1,a,b\n"}, "teams.csv:2: -: 3 cells but the header has 2 columns"),
+    "manager cycle": ({"staff.csv": "id,manager\nS1,S2\nS2,S1\n"}, "staff.csv:2: manager: 'S1' reports to themselves through a cycle"),
+    "level below one": ({"tiers.csv": "key,level\nintel,0\n"}, "tiers.csv:2: level: must be at least 1, got 0"),
+    "NUL character": ({"clients.csv": "id,name\nC1,a\x00b\n"}, "clients.csv:2: name: contains a NUL character"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_each_kind_of_bad_row_is_reported_and_nothing_is_written(case, tmp_path, store):
+    changes, expected = BAD_CASES[case]
+    path = folder(tmp_path, **changes)
+    before = store.read_all().canonical()
+    messages = errors_of(path, store.known_ids())
+    assert any(m.endswith(expected) or expected in m for m in messages), messages
+    assert all(m.count(":") >= 3 for m in messages)
+    assert store.read_all().canonical() == before
+
+
+def test_line_numbers_count_physical_lines_with_quoted_newlines(tmp_path):
+    text = 'id,name\nC1,"two\nlines"\nC2,ok\nC3,x,y\n'
+    messages = errors_of(folder(tmp_path, clients_csv=text))
+    assert any(m.endswith("clients.csv:5: -: 3 cells but the header has 2 columns") for m in messages), messages
+
+
+def test_every_error_is_reported_not_just_the_first(tmp_path):
+    messages = errors_of(folder(tmp_path, clients_csv="id,grade,value\nC1,Q,1\nC2,A,x\n,A,1\n"))
+    assert len(messages) >= 3
+
+
+def test_references_to_records_already_stored_are_accepted(tmp_path, store):
+    store.write(read_folder(folder(tmp_path)))
+    only_needs = tmp_path / "more"
+    only_needs.mkdir()
+    (only_needs / "needs.csv").write_text("id,client,detected,staff\nN2,C2,2025-04-01,S2\n", encoding="utf-8")
+    store.write(read_folder(only_needs, store.known_ids()))
+    assert {n.id for n in store.read_all().needs} == {"N1", "N2"}
+
+
+def test_reimporting_the_same_folder_changes_nothing(tmp_path, store):
+    path = folder(tmp_path)
+    store.write(read_folder(path, store.known_ids()))
+    first = store.read_all().canonical()
+    store.write(read_folder(path, store.known_ids()))
+    assert store.read_all().canonical() == first
+
+
+def test_empty_or_missing_folder(tmp_path):
+    (tmp_path / "empty").mkdir()
+    assert "no import files" in errors_of(tmp_path / "empty")[0]
+    assert "not a folder" in errors_of(tmp_path / "nope")[0]
+
+
+def test_exported_folder_imports_to_the_same_records(tmp_path):
+    write_folder(organisation(), tmp_path / "out")
+    assert read_folder(tmp_path / "out").canonical() == organisation().canonical()

@@ -1,0 +1,36 @@
+"""`pip install .` into a clean virtual environment gives a working graphcrm, data folders included."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_pip_install_into_a_clean_venv_gives_a_working_graphcrm(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    install = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", str(ROOT)],
+                             capture_output=True, text=True)
+    assert install.returncode == 0, install.stderr[-2000:]
+    site = next((venv / "lib").glob("python*/site-packages"))
+    assert (site / "graphcrm" / "cypher" / "coverage.cypher").is_file()
+    assert (site / "graphcrm" / "cypher" / "README.md").is_file()
+    assert (site / "graphcrm" / "web").is_dir()
+    graphcrm = str(venv / "bin" / "graphcrm")
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+
+    def run(*args):
+        result = subprocess.run([graphcrm, *args], cwd=work, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert "truck_factor" in run("reports")
+    run("generate", "--size", "S", "--seed", "1", "--out", "org")
+    assert "300 clients" in run("import", "org")
+    assert "shortfall" in run("report", "coverage_gaps", "--as-of", "2026-11-01")
+    assert (work / "graphcrm.db").is_file()

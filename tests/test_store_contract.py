@@ -1,0 +1,161 @@
+"""The Store contract, run against the embedded store, Neo4j over bolt:// and Neo4j over neo4j:// routing."""
+
+from dataclasses import replace
+from datetime import date
+
+from graphcrm.exporter import write_folder
+from graphcrm.importer import read_folder
+from graphcrm.model import Coverage, Interaction, Need, Records, Staff
+from graphcrm.stores import open_store
+
+from handbuilt import organisation
+
+
+def test_what_is_written_reads_back_the_same(any_store):
+    records = organisation()
+    any_store.write(records)
+    assert any_store.read_all().canonical() == records.canonical()
+    assert any_store.counts() == records.counts()
+
+
+def test_writing_again_changes_nothing(any_store):
+    records = organisation()
+    any_store.write(records)
+    any_store.write(records)
+    assert any_store.read_all().canonical() == records.canonical()
+
+
+def test_a_write_updates_by_identity_and_keeps_history(any_store):
+    records = organisation()
+    any_store.write(records)
+    changed = Records(
+        clients=[replace(records.clients[0], name="Alpha Foods Ltd", grade=None)],
+        coverage=[replace(records.coverage[0], until=date(2026, 6, 1), role="backup"),
+                  # same person, same stage, after a break: a new coverage, not an update
+                  Coverage("A1", "K1", "intel", "lead", date(2026, 9, 1))],
+        interactions=[replace(records.interactions[1], staff=("C1",), summary="moved")],
+        needs=[replace(records.needs[0], client="K2", staff=None)],
+        staff=[replace(records.staff[1], tier="planning", manager=None)],
+    )
+    any_store.write(changed)
+    stored = any_store.read_all()
+    assert next(c for c in stored.clients if c.id == "K1").name == "Alpha Foods Ltd"
+    assert next(c for c in stored.clients if c.id == "K1").grade is None
+    covers = sorted((c for c in stored.coverage if (c.staff, c.client, c.tier) == ("A1", "K1", "intel")), key=lambda c: c.since)
+    assert [(c.since, c.until, c.role) for c in covers] == [
+        (date(2025, 1, 1), date(2026, 6, 1), "backup"), (date(2026, 9, 1), None, "lead")]
+    assert next(i for i in stored.interactions if i.id == "I02").staff == ("C1",)
+    need = next(n for n in stored.needs if n.id == "N1")
+    assert (need.client, need.staff) == ("K2", None)
+    a1 = next(s for s in stored.staff if s.id == "A1")
+    assert (a1.tier, a1.manager) == ("planning", None)
+    assert len(stored.coverage) == len(records.coverage) + 1
+
+
+def test_a_null_since_is_an_identity_of_its_own(any_store):
+    records = organisation()
+    any_store.write(Records(tiers=records.tiers, staff=records.staff, clients=records.clients))
+    open_ended = Coverage("A1", "K1", "intel", "lead", None, None)
+    dated = Coverage("A1", "K1", "intel", "lead", date(2025, 1, 1), None)
+    any_store.write(Records(coverage=[open_ended, dated]))
+    any_store.write(Records(coverage=[replace(open_ended, until=date(2025, 1, 1))]))
+    stored = sorted(any_store.read_all().coverage, key=lambda c: (c.since is not None, c.since or date.min))
+    assert [(c.since, c.until) for c in stored] == [(None, date(2025, 1, 1)), (date(2025, 1, 1), None)]
+
+
+def test_managers_may_come_after_their_reports(any_store):
+    any_store.write(Records(staff=[Staff("X1", manager="X2"), Staff("X2")]))
+    assert {s.id: s.manager for s in any_store.read_all().staff} == {"X1": "X2", "X2": None}
+
+
+def test_known_ids(any_store):
+    any_store.write(organisation())
+    known = any_store.known_ids()
+    assert known.tiers == {"intel", "planning", "solution"}
+    assert known.clients == {"K1", "K2", "K3", "K4"} and "M1" in known.staff and known.teams == {"T1", "T2", "T3"}
+
+
+def test_unicode_and_odd_text_survive(any_store):
+    records = organisation()
+    weird = "Ünïcødé 名前 'quoted' \"double\" ; comma, newline\nand $dollar {brace} `tick`"
+    records.clients[0] = replace(records.clients[0], name=weird, value=1e15 + 0.5)
+    records.interactions[0] = replace(records.interactions[0], summary=weird * 50)
+    any_store.write(records)
+    stored = any_store.read_all()
+    assert next(c for c in stored.clients if c.id == "K1").name == weird
+    assert next(c for c in stored.clients if c.id == "K1").value == 1e15 + 0.5
+    assert next(i for i in stored.interactions if i.id == "I01").summary == weird * 50
+
+
+def test_export_then_import_gives_the_same_graph_across_stores(store, tmp_path, embedded_store):
+    records = organisation()
+    store.write(records)
+    write_folder(store.read_all(), tmp_path / "out")
+    fresh = open_store(f"sqlite:///{tmp_path / 'fresh.db'}")
+    try:
+        fresh.write(read_folder(tmp_path / "out"))
+        assert fresh.read_all().canonical() == records.canonical()
+    finally:
+        fresh.close()
+
+
+def test_embedded_writes_are_durable_and_the_database_is_sound(tmp_path):
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    first = open_store(url)
+    first.write(organisation())
+    assert first._db.execute("PRAGMA synchronous").fetchone()[0] == 2      # FULL
+    assert first._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    first.close()
+    reopened = open_store(url)
+    try:
+        assert reopened.read_all().canonical() == organisation().canonical()
+        assert reopened.integrity_check() == "ok"
+        # The in-memory index is rebuilt from SQLite on open, and reports read it.
+        assert len(reopened.index.coverage) == len(organisation().coverage)
+        assert reopened.index.graph.number_of_edges() > 0
+    finally:
+        reopened.close()
+
+
+def test_a_failed_embedded_write_leaves_nothing_behind(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'g.db'}")
+    try:
+        bad = organisation()
+        bad.interactions.append(Interaction("I99", "K1", "contact", None, ()))   # `at` NOT NULL in SQLite
+        try:
+            store.write(bad)
+        except Exception:
+            pass
+        else:
+            raise AssertionError("the write should have failed")
+        assert store.counts() == Records().counts()
+        assert store.read_all().canonical() == Records().canonical()
+    finally:
+        store.close()
+
+
+def test_neo4j_refuses_to_write_without_constraints(neo4j_settings, neo4j_session_store):
+    import pytest
+
+    from graphcrm.errors import StoreError
+
+    neo4j_session_store.clear()
+    neo4j_session_store.driver.execute_query("DROP CONSTRAINT need_id IF EXISTS", database_=neo4j_session_store.database)
+    try:
+        fresh = open_store(neo4j_settings["uri"], user=neo4j_settings["user"], password=neo4j_settings["password"])
+        with pytest.raises(StoreError, match="need_id"):
+            fresh.write(organisation())
+        fresh.close()
+    finally:
+        neo4j_session_store.init_schema()
+
+
+def test_neo4j_unreachable_or_bad_password_is_one_clear_error(neo4j_settings):
+    import pytest
+
+    from graphcrm.errors import StoreUnavailable
+
+    with pytest.raises(StoreUnavailable, match="authentication failed"):
+        open_store(neo4j_settings["uri"], user="neo4j", password="wrong-password-123")
+    with pytest.raises(StoreUnavailable, match="cannot reach"):
+        open_store("bolt://127.0.0.1:1", user="neo4j", password="x")
