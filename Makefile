@@ -1,0 +1,48 @@
+# graphcrm: `make demo` (UI on the embedded store with a generated organisation) and `make test`
+# (everything, against a real local Neo4j and a real headless Chromium). Both create and reuse .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PORT ?= 5000
+NEO4J ?=
+
+.PHONY: demo test venv neo4j-start neo4j-stop browser bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+ifeq ($(NEO4J),)
+demo: venv
+	$(BIN)/graphcrm --store sqlite:///demo.db demo --size S --port $(PORT)
+else
+demo: venv neo4j-start
+	set -a; eval "$$(scripts/neo4j.sh env)"; set +a; \
+	$(BIN)/graphcrm --store "$$NEO4J_URI" demo --size S --port $(PORT)
+endif
+
+neo4j-start:
+	scripts/neo4j.sh start
+
+neo4j-stop:
+	scripts/neo4j.sh stop
+
+browser:
+	scripts/ensure-chromium.sh
+
+test: venv neo4j-start browser
+	set -a; eval "$$(scripts/neo4j.sh env)"; set +a; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: venv neo4j-start
+	set -a; eval "$$(scripts/neo4j.sh env)"; set +a; \
+	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info test-artifacts demo.db demo.db-*
