@@ -10,6 +10,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from graphcrm.bulk import gc_paused
 from graphcrm.csvformat import COLUMNS, FILES, REQUIRED
 from graphcrm.errors import ImportFailed, RowError
 from graphcrm.model import (
@@ -361,4 +362,5 @@ def read_folder(folder: str | Path, known: KnownIds | None = None) -> Records:
         raise ImportFailed(errors.items, errors.total)
     if not tables:
         raise ImportFailed([RowError(str(folder), 0, "-", f"no import files (expected any of {', '.join(FILES.values())})")])
-    return validate_tables(tables, known)
+    with gc_paused():
+        return validate_tables(tables, known)

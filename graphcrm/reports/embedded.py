@@ -7,9 +7,9 @@ from datetime import date
 from typing import Any, Callable
 
 from graphcrm.config import Policy
-from graphcrm.model import Interaction, grade_rank
+from graphcrm.model import grade_rank
 from graphcrm.stores.memory import GraphIndex
-from graphcrm.timeline import grade_on, in_window, round3, span_active, staff_active, stage_on
+from graphcrm.timeline import grade_on, in_window, round3, span_active, staff_active, stage_on, window_start
 
 __all__ = ["EMBEDDED_REPORTS", "DayView"]
 
@@ -43,16 +43,15 @@ class DayView:
 
     def grades(self) -> dict[str, str]:
         if self._grades is None:
-            by_client: dict[str, list[Interaction]] = defaultdict(list)
-            for i in self.g.interactions.values():
-                if i.kind == "assessment":
-                    by_client[i.client].append(i)
-            self._grades = {cid: grade_on(c.grade, by_client.get(cid, ()), self.day) for cid, c in self.g.clients.items()}
+            assessed = self.g.milestones_by_client["assessment"]
+            self._grades = {cid: grade_on(c.grade, assessed[cid].values() if cid in assessed else (), self.day)
+                            for cid, c in self.g.clients.items()}
         return self._grades
 
     def stage_and_since(self, client: str) -> tuple[str | None, Any]:
         interactions = self.g.interactions_by_client.get(client, {}).values()
-        handovers = [i for i in interactions if i.kind == "handover"]
+        handed = self.g.milestones_by_client["handover"]
+        handovers = list(handed[client].values()) if client in handed else []
         stage = stage_on(self.g.clients[client].stage, handovers, self.day, self.g.first_tier_key())
         past = [i for i in handovers if i.day <= self.day]
         if past:
@@ -98,7 +97,8 @@ def coverage_gaps(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
 
 
 def _concentration(interactions, t: date, policy: Policy) -> tuple[str | None, float | None]:
-    window = [i for i in interactions if in_window(i.day, t, policy.concentration_window_days)]
+    start = window_start(t, policy.concentration_window_days)      # the window is start < day <= t
+    window = [i for i in interactions if start < i.at.date() <= t]
     if len(window) < policy.concentration_min_interactions or not window:
         return None, None
     took_part: dict[str, int] = defaultdict(int)

@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from graphcrm.bulk import gc_paused
 from graphcrm.errors import StoreError
 from graphcrm.importer import KnownIds
 from graphcrm.model import (
@@ -40,28 +41,49 @@ _DATES = {"joined", "left", "since", "until", "detected"}
 _KEY_DATES = {"since"}
 
 
-def _to_sql(column: str, value: Any) -> Any:
-    if column == "staff" and isinstance(value, tuple):
-        return ";".join(value)
-    if value is None:
-        return "" if column in _KEY_DATES else None
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+def _date_out(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
-def _from_sql(kind: str, column: str, value: Any) -> Any:
-    if kind == "interactions" and column == "staff":
-        return tuple(value.split(";")) if value else ()
-    if value is None or (value == "" and column in _KEY_DATES):
-        return None
-    if column == "at":
-        return datetime.fromisoformat(value)
-    if column in _DATES:
-        return date.fromisoformat(value)
-    return value
+def _key_date_out(value: date | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def _datetime_out(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat()
+
+
+def _staff_out(value: tuple[str, ...]) -> str:
+    return ";".join(value)
+
+
+def _date_in(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _staff_in(value: str) -> tuple[str, ...]:
+    return tuple(value.split(";")) if value else ()
+
+
+def _converters(kind: str, direction: str) -> list[tuple[int, Callable]]:
+    """(column position, converter) for the columns that are not stored as they are held."""
+    _, columns, _ = _TABLES[kind]
+    out = []
+    for position, column in enumerate(columns):
+        if kind == "interactions" and column == "staff":
+            out.append((position, _staff_out if direction == "out" else _staff_in))
+        elif column == "at":
+            out.append((position, _datetime_out if direction == "out" else datetime.fromisoformat))
+        elif column in _KEY_DATES:
+            out.append((position, _key_date_out if direction == "out" else _date_in))
+        elif column in _DATES:
+            out.append((position, _date_out if direction == "out" else _date_in))
+    return out
+
+
+# Only a few columns need converting; doing just those keeps loading 500,000 interactions fast.
+_OUT = {kind: _converters(kind, "out") for kind in _TABLES}
+_IN = {kind: _converters(kind, "in") for kind in _TABLES}
 
 
 def _upsert_sql(kind: str) -> str:
@@ -97,7 +119,8 @@ class EmbeddedStore:
             self._db.close()
             raise StoreError(f"{path} is not a graphcrm database: {exc}") from None
         self.index = GraphIndex()
-        self.index.apply(self._read_sqlite())
+        with gc_paused():
+            self.index.apply(self._read_sqlite())
 
     # -- Store protocol ------------------------------------------------------------------
     def init_schema(self) -> None:
@@ -123,13 +146,19 @@ class EmbeddedStore:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 raise
-            self.index.apply(records)
+            with gc_paused():
+                self.index.apply(records)
 
     def _write_kind(self, kind: str, items: list) -> None:
         _, columns, _ = _TABLES[kind]
-        sql = _upsert_sql(kind)
-        rows = [tuple(_to_sql(c, getattr(item, c)) for c in columns) for item in items]
-        self._db.executemany(sql, rows)
+        convert = _OUT[kind]
+        rows = []
+        for item in items:
+            values = [getattr(item, c) for c in columns]
+            for position, out in convert:
+                values[position] = out(values[position])
+            rows.append(values)
+        self._db.executemany(_upsert_sql(kind), rows)
 
     def read_all(self) -> Records:
         with self._lock:
@@ -139,10 +168,13 @@ class EmbeddedStore:
         records = Records()
         for kind, (table, columns, cls) in _TABLES.items():
             quoted = ", ".join(f'"{c}"' for c in columns)
-            rows = self._db.execute(f"SELECT {quoted} FROM {table}").fetchall()
-            getattr(records, kind).extend(
-                cls(*(_from_sql(kind, c, v) for c, v in zip(columns, row))) for row in rows
-            )
+            convert = _IN[kind]
+            items = getattr(records, kind)
+            for row in self._db.execute(f"SELECT {quoted} FROM {table}"):
+                values = list(row)
+                for position, back in convert:
+                    values[position] = back(values[position])
+                items.append(cls(*values))
         return records
 
     def known_ids(self) -> KnownIds:

@@ -43,6 +43,9 @@ class GraphIndex:
         self.engagements_by_team: dict[str, dict[tuple, Engagement]] = defaultdict(dict)
         self.engagements_by_client: dict[str, dict[tuple, Engagement]] = defaultdict(dict)
         self.interactions_by_client: dict[str, dict[str, Interaction]] = defaultdict(dict)
+        #: Assessments and handovers by client: grade and stage on a day read only these.
+        self.milestones_by_client: dict[str, dict[str, dict[str, Interaction]]] = {
+            "assessment": defaultdict(dict), "handover": defaultdict(dict)}
         self.needs_by_client: dict[str, dict[str, Need]] = defaultdict(dict)
         self.graph = nx.MultiDiGraph()
 
@@ -81,12 +84,17 @@ class GraphIndex:
             self.graph.add_node(_node("Client", client.id), label="Client")
         self._put_all(records.coverage, self.coverage, self._index_coverage)
         self._put_all(records.engagements, self.engagements, self._index_engagement)
+        milestones = self.milestones_by_client
         for interaction in records.interactions:
             old = self.interactions.get(interaction.id)
-            if old is not None and old.client != interaction.client:
+            if old is not None:
                 self.interactions_by_client[old.client].pop(old.id, None)
+                if old.kind in milestones:
+                    milestones[old.kind][old.client].pop(old.id, None)
             self.interactions[interaction.id] = interaction
             self.interactions_by_client[interaction.client][interaction.id] = interaction
+            if interaction.kind in milestones:
+                milestones[interaction.kind][interaction.client][interaction.id] = interaction
         for need in records.needs:
             old = self.needs.get(need.id)
             if old is not None and old.client != need.client:
