@@ -23,15 +23,15 @@ CALL (c, t) {
   LIMIT 1
   RETURN a.grade AS assessed
 }
-WITH t, tiers, c, coalesce(assessed, c.grade, 'ungraded') AS grade
+WITH t, tiers, c, coalesce(assessed, c.grade, 'ungraded') AS grade,
+     COLLECT {
+       MATCH (s:Staff)-[cov:COVERS]->(c)
+       WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
+         AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
+       RETURN DISTINCT {tier: cov.tier, id: s.id} AS pair
+       ORDER BY pair.id
+     } AS active
 UNWIND tiers AS tier
-CALL (c, tier, t) {
-  OPTIONAL MATCH (s:Staff)-[cov:COVERS {tier: tier.key}]->(c)
-  WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
-    AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
-  WITH DISTINCT s.id AS id
-  ORDER BY id
-  RETURN collect(id) AS staff
-}
+WITH c, grade, tier, [x IN active WHERE x.tier = tier.key | x.id] AS staff
 RETURN c.id AS client, c.name AS name, grade, tier.key AS tier, tier.level AS level, staff, size(staff) AS count
 ORDER BY client, level, tier

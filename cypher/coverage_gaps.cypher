@@ -23,15 +23,17 @@ CALL (c, t) {
   LIMIT 1
   RETURN a.grade AS assessed
 }
-WITH t, tiers, c, coalesce(assessed, c.grade, 'ungraded') AS grade
+WITH t, tiers, c, coalesce(assessed, c.grade, 'ungraded') AS grade,
+     COLLECT {
+       MATCH (s:Staff)-[cov:COVERS]->(c)
+       WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
+         AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
+       RETURN DISTINCT {tier: cov.tier, id: s.id} AS pair
+       ORDER BY pair.id
+     } AS active
 UNWIND tiers AS tier
-CALL (c, tier, t) {
-  OPTIONAL MATCH (s:Staff)-[cov:COVERS {tier: tier.key}]->(c)
-  WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
-    AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
-  RETURN count(DISTINCT s) AS actual
-}
-WITH c, grade, tier.key AS tierKey, tier.level AS tierLevel, actual, $min_per_tier[grade] AS required
+WITH c, grade, tier.key AS tierKey, tier.level AS tierLevel,
+     size([x IN active WHERE x.tier = tier.key]) AS actual, $min_per_tier[grade] AS required
 WHERE actual < required
 RETURN c.id AS client, grade, tierKey AS tier, required, actual, required - actual AS shortfall
 ORDER BY CASE grade WHEN 'A' THEN 0 WHEN 'B' THEN 1 WHEN 'C' THEN 2 ELSE 3 END, shortfall DESC, client, tierLevel, tier

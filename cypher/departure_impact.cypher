@@ -18,11 +18,25 @@ MATCH (tier:Tier)
 WITH t, leaving, tier
 ORDER BY tier.level, tier.key
 WITH t, leaving, collect(tier.key) AS tierKeys
+CALL (t, leaving) {
+  // Candidate successors per tier with their load, worked out once: active staff of the tier who stay.
+  MATCH (cand:Staff)-[:IN_TIER]->(tier:Tier)
+  WHERE NOT cand.id IN leaving
+    AND (cand.joined IS NULL OR cand.joined <= t) AND (cand.left IS NULL OR cand.left > t)
+  WITH tier.key AS key, cand,
+       COUNT {
+         MATCH (cand)-[cv:COVERS]->(other:Client)
+         WHERE (cv.since IS NULL OR cv.since <= t) AND (cv.until IS NULL OR cv.until > t)
+         RETURN DISTINCT other
+       } AS load
+  WITH key, collect({id: cand.id, load: load}) AS pool
+  RETURN collect({key: key, pool: pool}) AS pools
+}
 MATCH (s:Staff)-[cov:COVERS]->(c:Client)
 WHERE s.id IN leaving
   AND (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
   AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
-WITH DISTINCT t, leaving, tierKeys, c
+WITH DISTINCT t, leaving, tierKeys, pools, c
 CALL (c, t) {
   OPTIONAL MATCH (c)<-[:WITH]-(a:Interaction {kind: 'assessment'})
   WHERE date(a.at) <= t
@@ -31,7 +45,7 @@ CALL (c, t) {
   LIMIT 1
   RETURN a.grade AS assessed
 }
-WITH t, leaving, tierKeys, c, coalesce(assessed, c.grade, 'ungraded') AS grade
+WITH t, leaving, tierKeys, pools, c, coalesce(assessed, c.grade, 'ungraded') AS grade
 CALL (c, t, tierKeys, leaving) {
   UNWIND tierKeys AS key
   OPTIONAL MATCH (s:Staff)-[cov:COVERS {tier: key}]->(c)
@@ -40,33 +54,29 @@ CALL (c, t, tierKeys, leaving) {
   WITH key, count(DISTINCT s) AS before, count(DISTINCT CASE WHEN NOT s.id IN leaving THEN s END) AS after
   RETURN collect({key: key, before: before, after: after}) AS perTier
 }
-WITH t, leaving, tierKeys, c, grade, $min_per_tier[grade] AS required, perTier
-WITH t, leaving, c, grade,
+WITH t, leaving, tierKeys, pools, c, grade, $min_per_tier[grade] AS required, perTier
+WITH t, pools, c, grade,
      [k IN tierKeys WHERE any(x IN perTier WHERE x.key = k AND x.before >= 1 AND x.after = 0)] AS lost,
      [k IN tierKeys WHERE any(x IN perTier WHERE x.key = k AND x.before >= required AND required > x.after AND x.after >= 1)] AS below
 WHERE size(lost) > 0 OR size(below) > 0
-CALL (c, t, leaving, lost) {
+CALL (c, t, pools, lost) {
   UNWIND lost AS key
-  CALL (c, t, leaving, key) {
-    MATCH (cand:Staff)-[:IN_TIER]->(:Tier {key: key})
-    WHERE NOT cand.id IN leaving
-      AND (cand.joined IS NULL OR cand.joined <= t) AND (cand.left IS NULL OR cand.left > t)
-    WITH cand,
-         EXISTS {
-           MATCH (cand)-[:PARTICIPATED]->(i:Interaction)-[:WITH]->(c)
-           WHERE date(i.at) > t - duration({days: $concentration_window_days}) AND date(i.at) <= t
-         } AS recent,
-         EXISTS {
-           MATCH (cand)-[m:MEMBER_OF]->(:Team)-[e:ENGAGES]->(c)
-           WHERE (m.since IS NULL OR m.since <= t) AND (m.until IS NULL OR m.until > t)
-             AND (e.since IS NULL OR e.since <= t) AND (e.until IS NULL OR e.until > t)
-         } AS inTeam,
-         COUNT {
-           MATCH (cand)-[cv:COVERS]->(other:Client)
-           WHERE (cv.since IS NULL OR cv.since <= t) AND (cv.until IS NULL OR cv.until > t)
-           RETURN DISTINCT other
-         } AS load
-    ORDER BY recent DESC, inTeam DESC, load, cand.id
+  WITH c, t, key, coalesce(head([p IN pools WHERE p.key = key | p.pool]), []) AS pool,
+       COLLECT {
+         MATCH (c)<-[:WITH]-(i:Interaction)<-[:PARTICIPATED]-(p:Staff)
+         WHERE date(i.at) > t - duration({days: $concentration_window_days}) AND date(i.at) <= t
+         RETURN DISTINCT p.id
+       } AS recent,
+       COLLECT {
+         MATCH (c)<-[e:ENGAGES]-(:Team)<-[m:MEMBER_OF]-(p:Staff)
+         WHERE (m.since IS NULL OR m.since <= t) AND (m.until IS NULL OR m.until > t)
+           AND (e.since IS NULL OR e.since <= t) AND (e.until IS NULL OR e.until > t)
+         RETURN DISTINCT p.id
+       } AS inTeam
+  CALL (pool, recent, inTeam) {
+    UNWIND pool AS cand
+    WITH cand
+    ORDER BY cand.id IN recent DESC, cand.id IN inTeam DESC, cand.load, cand.id
     LIMIT 3
     RETURN collect(cand.id) AS picks
   }

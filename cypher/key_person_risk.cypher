@@ -29,28 +29,22 @@ CALL (c, t) {
   LIMIT 1
   RETURN a.grade AS assessed
 }
-WITH t, tierKeys, c, coalesce(assessed, c.grade, 'ungraded') AS grade
-CALL (c, t, tierKeys) {
-  UNWIND tierKeys AS key
-  OPTIONAL MATCH (s:Staff)-[cov:COVERS {tier: key}]->(c)
-  WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
-    AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
-  WITH key, count(DISTINCT s) AS n
-  RETURN min(n) AS busFactor, collect(CASE WHEN n = 1 THEN key END) AS singles
-}
-CALL (c, t, tierKeys) {
-  OPTIONAL MATCH (s:Staff)-[cov:COVERS]->(c)
-  WHERE cov.tier IN tierKeys
-    AND (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
-    AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
-  WITH s.id AS sid, count(DISTINCT cov.tier) AS nTiers
-  WHERE sid IS NOT NULL
-  WITH sid, nTiers
-  ORDER BY sid
-  WITH collect({id: sid, n: nTiers}) AS perStaff
-  RETURN [x IN perStaff WHERE x.n >= 2 | x.id] AS multi,
-         head([x IN perStaff WHERE size(tierKeys) >= 2 AND x.n = size(tierKeys) | x.id]) AS owner
-}
+WITH t, tierKeys, c, coalesce(assessed, c.grade, 'ungraded') AS grade,
+     COLLECT {
+       MATCH (s:Staff)-[cov:COVERS]->(c)
+       WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
+         AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
+       RETURN DISTINCT {tier: cov.tier, id: s.id} AS pair
+       ORDER BY pair.id
+     } AS active
+WITH t, tierKeys, c, grade, [k IN tierKeys | size([x IN active WHERE x.tier = k])] AS counts,
+     [x IN active WHERE x.tier IN tierKeys] AS pairs
+WITH t, tierKeys, c, grade, counts,
+     [i IN range(0, size(tierKeys) - 1) WHERE counts[i] = 1 | tierKeys[i]] AS single,
+     reduce(ids = [], x IN pairs | CASE WHEN x.id IN ids THEN ids ELSE ids + x.id END) AS coverers, pairs
+WITH t, tierKeys, c, grade, counts, single,
+     [id IN coverers WHERE size([x IN pairs WHERE x.id = id]) >= 2] AS multi,
+     head([id IN coverers WHERE size(tierKeys) >= 2 AND size([x IN pairs WHERE x.id = id]) = size(tierKeys)]) AS owner
 OPTIONAL CALL (c, t) {
   OPTIONAL MATCH (c)<-[:WITH]-(i:Interaction)
   WHERE date(i.at) > t - duration({days: $concentration_window_days}) AND date(i.at) <= t
@@ -65,8 +59,8 @@ OPTIONAL CALL (c, t) {
   WHERE share >= $concentration_share
   RETURN pid AS concOwner, round(share, 3) AS concShare
 }
-WITH c, grade, coalesce(busFactor, 0) AS bus_factor, [k IN tierKeys WHERE k IN singles] AS single,
-     multi, owner, concOwner, concShare
+WITH c, grade, coalesce(reduce(m = null, n IN counts | CASE WHEN m IS NULL OR n < m THEN n ELSE m END), 0) AS bus_factor,
+     single, multi, owner, concOwner, concShare
 WITH c, grade, bus_factor, single, multi, owner, concOwner, concShare,
      CASE WHEN bus_factor = 0 THEN 1 ELSE 0 END + CASE WHEN size(single) > 0 THEN 1 ELSE 0 END
      + CASE WHEN size(multi) > 0 THEN 1 ELSE 0 END + CASE WHEN owner IS NOT NULL THEN 1 ELSE 0 END

@@ -11,13 +11,10 @@
 // column: ungraded -- of which ungraded
 // column: capacity -- max clients (null when not set)
 // column: utilisation -- clients / capacity rounded to 3 decimals; null without capacity
-WITH date($as_of) AS t
-MATCH (s:Staff)
-WHERE (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
-CALL (s, t) {
-  MATCH (s)-[cov:COVERS]->(c:Client)
-  WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
-  WITH DISTINCT c
+CALL () {
+  // Each client's grade is worked out once, then its active coverers are counted against it.
+  WITH date($as_of) AS t
+  MATCH (c:Client)
   CALL (c, t) {
     OPTIONAL MATCH (c)<-[:WITH]-(a:Interaction {kind: 'assessment'})
     WHERE date(a.at) <= t
@@ -26,12 +23,26 @@ CALL (s, t) {
     LIMIT 1
     RETURN a.grade AS assessed
   }
-  WITH coalesce(assessed, c.grade, 'ungraded') AS grade
-  RETURN count(*) AS clients,
+  WITH t, c, coalesce(assessed, c.grade, 'ungraded') AS grade
+  MATCH (s:Staff)-[cov:COVERS]->(c)
+  WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
+    AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
+  WITH DISTINCT s, c, grade
+  RETURN s, count(c) AS clients,
          sum(CASE grade WHEN 'A' THEN 1 ELSE 0 END) AS a,
          sum(CASE grade WHEN 'B' THEN 1 ELSE 0 END) AS b,
          sum(CASE grade WHEN 'C' THEN 1 ELSE 0 END) AS c,
          sum(CASE grade WHEN 'ungraded' THEN 1 ELSE 0 END) AS ungraded
+  UNION ALL
+  // Active staff who cover no client today.
+  WITH date($as_of) AS t
+  MATCH (s:Staff)
+  WHERE (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
+    AND NOT EXISTS {
+      MATCH (s)-[cov:COVERS]->(:Client)
+      WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
+    }
+  RETURN s, 0 AS clients, 0 AS a, 0 AS b, 0 AS c, 0 AS ungraded
 }
 WITH s, clients, a, b, c, ungraded,
      CASE WHEN s.capacity > 0 THEN round(toFloat(clients) / s.capacity, 3) END AS utilisation

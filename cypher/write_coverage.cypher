@@ -1,8 +1,9 @@
 // name: write_coverage
 // kind: write
 // doc: Upsert COVERS relationships; identity is (staff, client, tier, since), and a null since is a value of its own.
-// param: rows list<map> -- one map per coverage: staff, client, tier, role, since, until
-UNWIND $rows AS row
+// param: rows list<map> -- one map per coverage: staff, client, tier, role, since, until (dates and date-times as ISO strings)
+UNWIND $rows AS raw
+WITH raw {.*, since: date(raw.since), until: date(raw.until)} AS row
 MATCH (s:Staff {id: row.staff})
 MATCH (c:Client {id: row.client})
 OPTIONAL MATCH (s)-[existing:COVERS]->(c)

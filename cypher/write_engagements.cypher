@@ -1,8 +1,9 @@
 // name: write_engagements
 // kind: write
 // doc: Upsert ENGAGES relationships; identity is (team, client, since), and a null since is a value of its own.
-// param: rows list<map> -- one map per engagement: team, client, since, until
-UNWIND $rows AS row
+// param: rows list<map> -- one map per engagement: team, client, since, until (dates and date-times as ISO strings)
+UNWIND $rows AS raw
+WITH raw {.*, since: date(raw.since), until: date(raw.until)} AS row
 MATCH (t:Team {id: row.team})
 MATCH (c:Client {id: row.client})
 OPTIONAL MATCH (t)-[existing:ENGAGES]->(c)

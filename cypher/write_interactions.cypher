@@ -1,8 +1,9 @@
 // name: write_interactions
 // kind: write
 // doc: Upsert interactions by id, with their WITH client and PARTICIPATED staff replaced by the row's.
-// param: rows list<map> -- one map per interaction: id, client, kind, at, staff (list of ids), amount, summary, grade, score, stage
-UNWIND $rows AS row
+// param: rows list<map> -- one map per interaction: id, client, kind, at, staff (list of ids), amount, summary, grade, score, stage (dates and date-times as ISO strings)
+UNWIND $rows AS raw
+WITH raw {.*, at: datetime(raw.at)} AS row
 MATCH (c:Client {id: row.client})
 MERGE (i:Interaction {id: row.id})
 SET i.kind = row.kind,

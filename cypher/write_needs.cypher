@@ -1,8 +1,9 @@
 // name: write_needs
 // kind: write
 // doc: Upsert needs by id, with their HAS_NEED client and CAPTURED staff member replaced by the row's.
-// param: rows list<map> -- one map per need: id, client, detected, summary, source, staff
-UNWIND $rows AS row
+// param: rows list<map> -- one map per need: id, client, detected, summary, source, staff (dates and date-times as ISO strings)
+UNWIND $rows AS raw
+WITH raw {.*, detected: date(raw.detected)} AS row
 MATCH (c:Client {id: row.client})
 MERGE (n:Need {id: row.id})
 SET n.detected = row.detected,

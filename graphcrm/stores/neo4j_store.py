@@ -41,8 +41,13 @@ _EXPORTS = {
 REQUIRED_CONSTRAINTS = {"tier_key", "staff_id", "team_id", "client_id", "interaction_id", "need_id"}
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def native(value: Any) -> Any:
     """Driver temporal values to Python's (dates stay dates; datetimes become UTC-aware)."""
+    if type(value) in _PLAIN:      # most values: return before any isinstance chain
+        return value
     if isinstance(value, Neo4jDateTime):
         value = value.to_native()
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
@@ -56,11 +61,16 @@ def native(value: Any) -> Any:
 
 
 def _row_of(record: Any) -> dict[str, Any]:
+    """A record as a query parameter map. Dates and date-times travel as ISO strings and the
+    write queries turn them into native values with date()/datetime(): the driver's own temporal
+    encoding costs more than the rest of a bulk import put together."""
     out = {}
     for name in record.__dataclass_fields__:
         value = getattr(record, name)
         if isinstance(value, tuple):
             value = list(value)
+        elif isinstance(value, (date, datetime)):
+            value = value.isoformat()
         out[name] = value
     return out
 
@@ -87,6 +97,8 @@ class Neo4jStore:
             connection_acquisition_timeout=10, connection_timeout=5, max_transaction_retry_time=15,
             # Product queries are reviewed files; the server's hints are for analysts' own queries.
             notifications_min_severity="OFF",
+            # Reports return up to tens of thousands of rows; pull them in few round trips.
+            fetch_size=20_000,
         )
         try:
             self._driver.verify_connectivity()
@@ -115,7 +127,22 @@ class Neo4jStore:
             raise QueryError(f"{name}: {exc.message or exc}") from None
         except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
             raise StoreUnavailable(f"{self.url}: {_first_line(exc)}") from None
-        return [{k: native(r[k]) for k in keys} for r in records]
+        return [{k: native(v) for k, v in zip(keys, r.values())} for r in records]
+
+    def _write_interactions(self, chunk: list[Interaction]) -> None:
+        """Create the interactions not stored yet (the bulk of an import), upsert the others."""
+        existing = {row["id"] for row in self.read("existing_interactions", {"ids": [i.id for i in chunk]})}
+        fresh = [_row_of(i) for i in chunk if i.id not in existing]
+        known = [_row_of(i) for i in chunk if i.id in existing]
+        if fresh:
+            try:
+                self._write_rows("create_interactions", fresh)
+            except StoreError as exc:
+                if "already exists" not in str(exc):
+                    raise
+                known += fresh          # a concurrent writer stored some of them first
+        if known:
+            self._write_rows("write_interactions", known)
 
     def _write_rows(self, name: str, rows: list[dict[str, Any]]) -> None:
         named = self.queries[name]
@@ -156,7 +183,10 @@ class Neo4jStore:
         for kind, name in _WRITES:
             items = getattr(records, kind)
             for chunk in _chunks(items):
-                self._write_rows(name, [_row_of(r) for r in chunk])
+                if kind == "interactions":
+                    self._write_interactions(chunk)
+                else:
+                    self._write_rows(name, [_row_of(r) for r in chunk])
                 if progress:
                     progress(len(chunk))
             if kind == "staff":
@@ -246,9 +276,9 @@ class Neo4jStore:
 
     def clear(self) -> None:
         """Delete every node (tests and benchmarks only), in batches of auto-commit transactions."""
-        named = self.queries["clear_all"]
         with self._driver.session(database=self.database) as session:
-            session.run(self._query(named)).consume()
+            for name in ("clear_relationships", "clear_nodes"):
+                session.run(self._query(self.queries[name])).consume()
 
     def close(self) -> None:
         self._driver.close()
