@@ -18,7 +18,8 @@ from graphcrm.model import (
     Staff, Team, Tier,
 )
 
-__all__ = ["KnownIds", "read_folder", "validate_tables", "parse_date", "parse_datetime", "MAX_REPORTED_ERRORS"]
+__all__ = ["KnownIds", "read_folder", "validate_tables", "validate_rows", "read_table", "parse_date", "parse_datetime",
+           "MAX_REPORTED_ERRORS", "ImportErrors"]
 
 MAX_REPORTED_ERRORS = 100
 
@@ -206,6 +207,8 @@ _REFERENCES = {
 
 
 class _Errors:
+    """Row errors collected across a whole import (the first MAX_REPORTED_ERRORS kept, all counted)."""
+
     def __init__(self) -> None:
         self.items: list[RowError] = []
         self.total = 0
@@ -214,6 +217,10 @@ class _Errors:
         self.total += 1
         if len(self.items) < MAX_REPORTED_ERRORS:
             self.items.append(RowError(file, line, field_name, reason))
+
+
+ImportErrors = _Errors
+RECORD_ORDER = tuple(FILES)
 
 
 def _decode(name: str, data: bytes, errors: _Errors) -> str | None:
@@ -256,32 +263,47 @@ def read_table(name: str, text: str, errors: _Errors) -> Iterator[tuple[int, dic
 
 def validate_tables(tables: dict[str, tuple[str, str]], known: KnownIds | None = None) -> Records:
     """Validate CSV texts by kind ({kind: (display name, text)}) and return Records, or raise ImportFailed."""
-    known = known or KnownIds()
     errors = _Errors()
-    records = Records()
-    lines: dict[str, list[int]] = {}
+    rows: dict[str, list[tuple[str, int, dict[str, str]]]] = {}
     for kind, (name, text) in tables.items():
-        build = _BUILDERS[kind]
-        seen: dict[tuple, int] = {}
-        items = getattr(records, kind)
-        kind_lines = lines.setdefault(kind, [])
-        header_ok = True
+        kind_rows = rows.setdefault(kind, [])
         for line, cells in read_table(name, text, errors):
             if "__header__" in cells:
-                header = cells["__header__"]
-                unknown = [h for h in header if h not in COLUMNS[kind]]
-                missing = [c for c in REQUIRED[kind] if c not in header]
-                dupes = sorted({h for h in header if header.count(h) > 1})
-                for column in unknown:
-                    errors.add(name, 1, column, f"unknown column (known: {', '.join(COLUMNS[kind])})")
-                for column in missing:
-                    errors.add(name, 1, column, "missing column")
-                for column in dupes:
-                    errors.add(name, 1, column, "column appears twice")
-                header_ok = not (unknown or missing or dupes)
-                if not header_ok:
+                if not _header_ok(kind, name, cells["__header__"], errors):
                     break
                 continue
+            kind_rows.append((name, line, cells))
+    return validate_rows(rows, known, errors)
+
+
+def _header_ok(kind: str, name: str, header: list[str], errors: "_Errors") -> bool:
+    unknown = [h for h in header if h not in COLUMNS[kind]]
+    missing = [c for c in REQUIRED[kind] if c not in header]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    for column in unknown:
+        errors.add(name, 1, column, f"unknown column (known: {', '.join(COLUMNS[kind])})")
+    for column in missing:
+        errors.add(name, 1, column, "missing column")
+    for column in dupes:
+        errors.add(name, 1, column, "column appears twice")
+    return not (unknown or missing or dupes)
+
+
+def validate_rows(rows: dict[str, list[tuple[str, int, dict[str, str]]]], known: KnownIds | None = None,
+                  errors: "_Errors | None" = None) -> Records:
+    """Validate rows of cells by kind, each with the file and line it came from; the one check all imports share."""
+    known = known or KnownIds()
+    errors = errors or _Errors()
+    records = Records()
+    origins: dict[str, list[tuple[str, int]]] = {}
+    for kind in RECORD_ORDER:
+        if kind not in rows:
+            continue
+        build = _BUILDERS[kind]
+        seen: dict[tuple, tuple[str, int]] = {}
+        items = getattr(records, kind)
+        kind_origins = origins.setdefault(kind, [])
+        for name, line, cells in rows[kind]:
             try:
                 record = build(_Row(cells))
             except _Bad as bad:
@@ -289,12 +311,14 @@ def validate_tables(tables: dict[str, tuple[str, str]], known: KnownIds | None =
                 continue
             identity = record.identity
             if identity in seen:
-                errors.add(name, line, _identity_fields(kind), f"duplicate identity {_show(identity)} (first at line {seen[identity]})")
+                first_name, first_line = seen[identity]
+                where = f"line {first_line}" if first_name == name else f"{first_name}:{first_line}"
+                errors.add(name, line, _identity_fields(kind), f"duplicate identity {_show(identity)} (first at {where})")
                 continue
-            seen[identity] = line
+            seen[identity] = (name, line)
             items.append(record)
-            kind_lines.append(line)
-    _check_references(records, tables, lines, known, errors)
+            kind_origins.append((name, line))
+    _check_references(records, origins, known, errors)
     if errors.total:
         raise ImportFailed(errors.items, errors.total)
     return records
@@ -309,7 +333,7 @@ def _show(identity: tuple) -> str:
     return "(" + ", ".join("null" if v is None else str(v) for v in identity) + ")"
 
 
-def _check_references(records: Records, tables, lines, known: KnownIds, errors: _Errors) -> None:
+def _check_references(records: Records, origins, known: KnownIds, errors: _Errors) -> None:
     ids = {
         "tiers": known.tiers | {t.key for t in records.tiers},
         "staff": known.staff | {s.id for s in records.staff},
@@ -317,28 +341,27 @@ def _check_references(records: Records, tables, lines, known: KnownIds, errors: 
         "clients": known.clients | {c.id for c in records.clients},
     }
     for kind, refs in _REFERENCES.items():
-        if kind not in tables:
-            continue
-        name = tables[kind][0]
-        for record, line in zip(getattr(records, kind), lines.get(kind, [])):
+        for record, (name, line) in zip(getattr(records, kind), origins.get(kind, [])):
             for field_name, target in refs:
                 value = getattr(record, field_name)
                 values = value if isinstance(value, tuple) else (value,)
                 for v in values:
                     if v is not None and v not in ids[target]:
-                        errors.add(name, line, field_name, f"unknown {target.rstrip('s') if target != 'staff' else 'staff member'} {v!r}")
-    _check_manager_cycles(records, tables, lines, errors)
+                        what = "staff member" if target == "staff" else target.rstrip("s")
+                        errors.add(name, line, field_name, f"unknown {what} {v!r}")
+    _check_manager_cycles(records, origins, errors)
 
 
-def _check_manager_cycles(records: Records, tables, lines, errors: _Errors) -> None:
+def _check_manager_cycles(records: Records, origins, errors: _Errors) -> None:
     manager = {s.id: s.manager for s in records.staff}
-    line_of = dict(zip((s.id for s in records.staff), lines.get("staff", [])))
+    origin_of = dict(zip((s.id for s in records.staff), origins.get("staff", [])))
     for start in manager:
         seen, current = set(), start
         while current is not None and current in manager:
             if current in seen:
                 if current == start:
-                    errors.add(tables["staff"][0], line_of[start], "manager", f"{start!r} reports to themselves through a cycle")
+                    name, line = origin_of[start]
+                    errors.add(name, line, "manager", f"{start!r} reports to themselves through a cycle")
                 break
             seen.add(current)
             current = manager[current]
