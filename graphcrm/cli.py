@@ -31,6 +31,26 @@ class Context:
         return self._settings
 
     @contextmanager
+    def users(self) -> Iterator:
+        from graphcrm.users import UserStore, auth_db_for
+
+        users = UserStore(auth_db_for(self.settings.store_url, os.environ.get("GRAPHCRM_AUTH_DB")))
+        try:
+            yield users
+        finally:
+            users.close()
+
+    @contextmanager
+    def service(self, acting: str | None) -> Iterator:
+        """The service layer and the acting user, for the commands that change the graph."""
+        from graphcrm.service import Service
+
+        with self.users() as users:
+            user = users.require(acting)
+            with self.store() as store:
+                yield Service(store, self.settings), user
+
+    @contextmanager
     def store(self) -> Iterator:
         from graphcrm.stores import open_store
 
@@ -233,6 +253,219 @@ def _print_analyst(result, fmt: str) -> None:
         click.echo(f"({len(rows)} rows{', truncated at the row cap' if result.truncated else ''})")
 
 
+_AS = click.option("--as", "acting", envvar="GRAPHCRM_USER", metavar="EMAIL", help="the user making the change [env GRAPHCRM_USER]")
+_DAY = click.DateTime(["%Y-%m-%d"])
+_MOMENT = click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"])
+
+
+def _day(value):
+    return value.date() if value else None
+
+
+def _moment(value):
+    from datetime import timezone
+
+    return value.replace(tzinfo=timezone.utc) if value else None
+
+
+def _done(change) -> None:
+    click.echo(change.message + (f" (audit {change.audit.id})" if change.audit else " (nothing to change)"))
+
+
+@cli.command("log")
+@click.argument("client")
+@click.option("--kind", type=click.Choice(["contact", "communication", "transaction"]), required=True)
+@click.option("--at", type=_MOMENT, help="when, UTC (default now)")
+@click.option("--staff", "staff", help="participants, comma-separated (staff users are added themselves)")
+@click.option("--summary")
+@click.option("--amount", type=float)
+@click.option("--id", "id_", help="client-supplied id, so a retry cannot record it twice")
+@_AS
+@pass_context
+def log_(ctx: Context, client, kind, at, staff, summary, amount, id_, acting) -> None:
+    """Record a contact, communication or transaction with a client."""
+    with ctx.service(acting) as (service, user):
+        _done(service.log_interaction(user, client, kind, _moment(at), _split(staff), summary, amount, id_))
+
+
+@cli.command()
+@click.argument("client")
+@click.option("--grade", required=True, help="A, B or C")
+@click.option("--score", type=float)
+@click.option("--at", type=_MOMENT)
+@click.option("--summary")
+@click.option("--id", "id_")
+@_AS
+@pass_context
+def assess(ctx: Context, client, grade, score, at, summary, id_, acting) -> None:
+    """Record an assessment (tier 2): the grade holds from that day on."""
+    with ctx.service(acting) as (service, user):
+        _done(service.assess(user, client, grade, _moment(at), score, summary, id=id_))
+
+
+@cli.command()
+@click.argument("client")
+@click.option("--stage", required=True, help="the tier key the client moves to")
+@click.option("--at", type=_MOMENT)
+@click.option("--summary")
+@click.option("--id", "id_")
+@_AS
+@pass_context
+def handover(ctx: Context, client, stage, at, summary, id_, acting) -> None:
+    """Hand a client over to another stage (the tier holding the current stage hands it on)."""
+    with ctx.service(acting) as (service, user):
+        _done(service.handover(user, client, stage, _moment(at), summary, id=id_))
+
+
+@cli.command()
+@click.argument("client")
+@click.option("--summary", required=True)
+@click.option("--detected", type=_DAY, help="day detected (default today)")
+@click.option("--source")
+@click.option("--staff", help="who captured it (staff users: themselves)")
+@click.option("--id", "id_")
+@_AS
+@pass_context
+def need(ctx: Context, client, summary, detected, source, staff, id_, acting) -> None:
+    """Record a need of a client."""
+    with ctx.service(acting) as (service, user):
+        _done(service.record_need(user, client, summary, _day(detected), source, staff, id_))
+
+
+@cli.command()
+@click.argument("staff")
+@click.argument("client")
+@click.option("--tier", required=True)
+@click.option("--role", type=click.Choice(["lead", "backup"]), default="lead", show_default=True)
+@click.option("--since", type=_DAY, help="default today")
+@_AS
+@pass_context
+def assign(ctx: Context, staff, client, tier, role, since, acting) -> None:
+    """Make STAFF cover one stage (tier) of CLIENT."""
+    with ctx.service(acting) as (service, user):
+        _done(service.assign(user, staff, client, tier, role, _day(since)))
+
+
+@cli.command()
+@click.argument("staff")
+@click.argument("client")
+@click.option("--tier", required=True)
+@click.option("--until", type=_DAY, help="last day is the day before (default today)")
+@_AS
+@pass_context
+def release(ctx: Context, staff, client, tier, until, acting) -> None:
+    """End STAFF's coverage of one stage of CLIENT (history is kept)."""
+    with ctx.service(acting) as (service, user):
+        _done(service.release(user, staff, client, tier, _day(until)))
+
+
+@cli.command()
+@click.argument("team")
+@click.argument("client")
+@click.option("--since", type=_DAY)
+@_AS
+@pass_context
+def engage(ctx: Context, team, client, since, acting) -> None:
+    """Move a team onto a client."""
+    with ctx.service(acting) as (service, user):
+        _done(service.engage(user, team, client, _day(since)))
+
+
+@cli.command()
+@click.argument("team")
+@click.argument("client")
+@click.option("--until", type=_DAY)
+@_AS
+@pass_context
+def disengage(ctx: Context, team, client, until, acting) -> None:
+    """Move a team off a client."""
+    with ctx.service(acting) as (service, user):
+        _done(service.disengage(user, team, client, _day(until)))
+
+
+@cli.command()
+@click.argument("staff")
+@click.option("--on", "on", type=_DAY, required=True, help="the day they leave")
+@click.option("--yes", is_flag=True, help="confirm: without it, only the impact is shown")
+@_FORMAT
+@_AS
+@pass_context
+def leave(ctx: Context, staff, on, yes, fmt, acting) -> None:
+    """Show the impact of STAFF leaving; with --yes, record it (coverage and memberships end that day)."""
+    with ctx.service(acting) as (service, user):
+        impact = service.preview_leave(user, staff, on.date())
+        _print_result(impact, fmt)
+        if not yes:
+            click.echo("not recorded: run again with --yes to confirm")
+            return
+        _done(service.leave(user, staff, on.date()))
+
+
+@cli.command()
+@click.option("--actor")
+@click.option("--action")
+@click.option("--target", help="e.g. client:C0001 (a prefix)")
+@click.option("--since", type=_MOMENT)
+@click.option("--limit", type=int, default=50, show_default=True)
+@_FORMAT
+@_AS
+@pass_context
+def audit(ctx: Context, actor, action, target, since, limit, fmt, acting) -> None:
+    """List the audit trail, newest first."""
+    from graphcrm.render import render_csv, render_table, to_json_value
+    import json
+    from dataclasses import asdict
+
+    with ctx.service(acting) as (service, user):
+        entries = service.audit(user, actor, action, target, _moment(since), limit)
+    rows = [asdict(e) for e in entries]
+    columns = ["at", "actor", "action", "target", "before", "after", "id"]
+    if fmt == "json":
+        click.echo(json.dumps(to_json_value(rows), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(render_csv(columns, rows), nl=False)
+    else:
+        click.echo(render_table(columns, rows, max_width=60))
+
+
+@cli.group()
+def users() -> None:
+    """Manage logins (kept in the local auth database, never in Neo4j)."""
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "manager", "analyst", "staff"]), required=True)
+@click.option("--staff", "staff", help="the staff member this login is (required for --role staff)")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input (else one is generated)")
+@pass_context
+def users_add(ctx: Context, email, role, staff, password_stdin) -> None:
+    """Add or update a user; prints a generated password when none is given."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    if staff:
+        with ctx.store() as store:
+            if not store.existing_staff([staff]):
+                from graphcrm.errors import ParameterError
+                raise ParameterError(f"unknown staff member {staff!r}")
+    with ctx.users() as store:
+        chosen = store.add(email, role, staff, password)
+    click.echo(f"user {email.lower()} ({role}{', staff ' + staff if staff else ''}) saved"
+               + ("" if password_stdin else f"; password: {chosen}"))
+
+
+@users.command("list")
+@pass_context
+def users_list(ctx: Context) -> None:
+    """List users and their roles."""
+    with ctx.users() as store:
+        for user in store.all():
+            click.echo(f"{user.email:<40} {user.role:<8} {user.staff or ''}")
+
+
+def _split(text: str | None) -> list[str] | None:
+    return [part.strip() for part in text.split(",") if part.strip()] if text else None
+
+
 @cli.command()
 @click.option("--size", type=click.Choice(["S", "M", "L"]), default="S", show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
@@ -288,8 +521,12 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("graphcrm: aborted", err=True)
         sys.exit(130)
+    except click.exceptions.UsageError as exc:
+        path = exc.ctx.command_path if exc.ctx is not None else "graphcrm"
+        click.echo(f"graphcrm: {exc.format_message()} (see '{path} --help')", err=True)
+        sys.exit(exc.exit_code)
     except click.exceptions.ClickException as exc:
-        exc.show()
+        click.echo(f"graphcrm: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except ImportFailed as exc:
         for error in exc.errors:

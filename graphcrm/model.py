@@ -9,7 +9,7 @@ from typing import Iterator
 __all__ = [
     "Tier", "Staff", "Team", "Membership", "Client", "Coverage", "Engagement",
     "Interaction", "Need", "Records", "RECORD_TYPES", "GRADES", "GRADE_ORDER",
-    "KINDS", "ROLES", "grade_rank",
+    "KINDS", "ROLES", "grade_rank", "AuditEntry",
 ]
 
 GRADES = ("A", "B", "C")
@@ -196,3 +196,16 @@ class Records:
 def _sort_key(identity: tuple) -> tuple:
     # None sorts before any value so identities with a null `since` compare cleanly.
     return tuple((0, "") if v is None else (1, v.isoformat() if hasattr(v, "isoformat") else v) for v in identity)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One change to the graph: who made it, when, what it touched, and the state before and after."""
+
+    id: str
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    before: str | None = None     # JSON text
+    after: str | None = None      # JSON text

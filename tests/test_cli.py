@@ -20,9 +20,11 @@ def run(*args, cwd=None, env=None):
     return subprocess.run([sys.executable, "-m", "graphcrm.cli", *args], capture_output=True, text=True, cwd=cwd, env=full_env)
 
 
-def assert_one_line_error(result, *fragments):
+def assert_one_line_error(result, *fragments, lines=1):
+    """Import rejections list one line per bad row plus a summary; every other error is one line."""
     assert result.returncode != 0, result.stdout
     assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == lines, result.stderr
     for fragment in fragments:
         assert fragment in result.stderr, result.stderr
 
@@ -58,7 +60,7 @@ def test_bad_import_is_reported_by_line_and_writes_nothing(tmp_path, loaded):
     bad.mkdir()
     (bad / "clients.csv").write_text("id,grade\nK9,Z\n", encoding="utf-8")
     result = run("--store", loaded, "import", str(bad))
-    assert_one_line_error(result, "clients.csv:2: grade: unknown grade 'Z'", "nothing was written")
+    assert_one_line_error(result, "clients.csv:2: grade: unknown grade 'Z'", "nothing was written", lines=2)
     assert result.returncode == 3
     assert "K9" not in run("--store", loaded, "report", "coverage").stdout
 
@@ -109,10 +111,13 @@ def test_reports_lists_every_report_with_parameters():
     (("report", "truck_factor", "--param", "by=height"), "by must be 'count' or 'value'"),
     (("report", "coverage", "--param", "noequals"), "expected KEY=VALUE"),
     (("query", "-e", "MATCH (n) RETURN n"), "ad-hoc Cypher needs Neo4j"),
-    (("import", "/no/such/folder"), "not a folder"),
 ])
 def test_user_errors_are_one_line(loaded, args, message):
     assert_one_line_error(run("--store", loaded, *args), message)
+
+
+def test_a_missing_import_folder(loaded):
+    assert_one_line_error(run("--store", loaded, "import", "/no/such/folder"), "/no/such/folder:0: -: not a folder", lines=2)
 
 
 def test_bad_store_urls_and_config(tmp_path):
@@ -141,3 +146,26 @@ def test_query_on_neo4j(neo4j_store, neo4j_settings):
     assert "Alpha Foods" in adhoc.stdout
     assert_one_line_error(run("--store", url, "query", "-e", "MATCH (n) DETACH DELETE n", env=env), "read-only")
     assert_one_line_error(run("--store", url, "query", "write_clients", env=env), "write query")
+
+
+def test_change_commands_with_users_and_the_audit_trail(tmp_path, loaded):
+    env = {"GRAPHCRM_AUTH_DB": str(tmp_path / "auth.db")}
+    assert run("--store", loaded, "users", "add", "Boss@X.org", "--role", "manager", env=env).returncode == 0
+    assert "password:" in run("--store", loaded, "users", "add", "a1@x.org", "--role", "staff", "--staff", "A1", env=env).stdout
+    assert_one_line_error(run("--store", loaded, "users", "add", "x@x.org", "--role", "staff", "--staff", "NOPE", env=env), "unknown staff member")
+    assert_one_line_error(run("--store", loaded, "users", "add", "x@x.org", "--role", "god", env=env), "'god' is not one of")
+    ok = run("--store", loaded, "log", "K1", "--kind", "contact", "--at", "2026-02-28T09:00", "--summary", "visit", "--as", "a1@x.org", env=env)
+    assert ok.returncode == 0 and "recorded contact" in ok.stdout
+    assert_one_line_error(run("--store", loaded, "assess", "K1", "--grade", "A", "--at", "2026-02-28", "--as", "a1@x.org", env=env),
+                          "split authority: tier intel (level 1) records need, contact, not assessment")
+    assert_one_line_error(run("--store", loaded, "assess", "K1", "--grade", "Z", "--as", "boss@x.org", env=env), "grade 'Z' is not A, B or C")
+    assert_one_line_error(run("--store", loaded, "log", "K9", "--kind", "contact", "--as", "boss@x.org", env=env), "unknown client 'K9'")
+    assert_one_line_error(run("--store", loaded, "need", "K1", "--summary", "x", "--detected", "28/02/2026", "--as", "boss@x.org", env=env), "--detected")
+    assert_one_line_error(run("--store", loaded, "log", "K1", "--kind", "contact", env=env), "--as EMAIL")
+    assert_one_line_error(run("--store", loaded, "log", "K1", "--kind", "contact", "--as", "who@x.org", env=env), "unknown user")
+    preview = run("--store", loaded, "leave", "C2", "--on", "2026-03-01", "--as", "boss@x.org", env=env)
+    assert "K3" in preview.stdout and "not recorded" in preview.stdout
+    done = run("--store", loaded, "leave", "C2", "--on", "2026-03-01", "--yes", "--as", "boss@x.org", env=env)
+    assert "C2 leaves on 2026-03-01: 2 coverages and 1 memberships end" in done.stdout
+    trail = json.loads(run("--store", loaded, "audit", "--as", "boss@x.org", "--format", "json", env=env).stdout)
+    assert [e["action"] for e in trail] == ["leave", "log"] and trail[1]["actor"] == "a1@x.org"

@@ -12,7 +12,7 @@ from graphcrm.bulk import gc_paused
 from graphcrm.errors import StoreError
 from graphcrm.importer import KnownIds
 from graphcrm.model import (
-    Client, Coverage, Engagement, Interaction, Membership, Need, Records, Staff, Team, Tier,
+    AuditEntry, Client, Coverage, Engagement, Interaction, Membership, Need, Records, Staff, Team, Tier,
 )
 from graphcrm.stores.memory import GraphIndex
 
@@ -130,8 +130,9 @@ class EmbeddedStore:
         with self._lock:
             self._db.close()
 
-    def write(self, records: Records, progress: Callable[[int], None] | None = None) -> None:
-        """Upsert every record in one SQLite transaction (all or nothing), then update memory."""
+    def write(self, records: Records, progress: Callable[[int], None] | None = None,
+              audit: AuditEntry | None = None) -> None:
+        """Upsert every record (and its audit entry) in one SQLite transaction, then update memory."""
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -141,6 +142,10 @@ class EmbeddedStore:
                     self._write_kind(kind, items)
                     if progress:
                         progress(len(items))
+                if audit is not None:
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO audit (id, at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (audit.id, _datetime_out(audit.at), audit.actor, audit.action, audit.target, audit.before, audit.after))
                 self._db.execute("COMMIT")
             except BaseException:
                 if self._db.in_transaction:
@@ -176,6 +181,58 @@ class EmbeddedStore:
                     values[position] = back(values[position])
                 items.append(cls(*values))
         return records
+
+    def list_audit(self, actor: str | None = None, action: str | None = None, target: str | None = None,
+                   since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
+        clauses, values = [], []
+        for column, value in (("actor", actor), ("action", action)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                values.append(value)
+        if target is not None:
+            clauses.append("substr(target, 1, ?) = ?")
+            values += [len(target), target]
+        if since is not None:
+            clauses.append("at >= ?")
+            values.append(_datetime_out(since))
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT id, at, actor, action, target, before, after FROM audit {where} ORDER BY at DESC, id DESC LIMIT ?",
+                (*values, limit)).fetchall()
+        return [AuditEntry(r[0], datetime.fromisoformat(r[1]), *r[2:]) for r in rows]
+
+    def existing_staff(self, ids: list[str]) -> set[str]:
+        with self._lock:
+            return {i for i in ids if i in self.index.staff}
+
+    def client_view(self, client: str) -> Records | None:
+        with self._lock:
+            g = self.index
+            if client not in g.clients:
+                return None
+            coverage = list(g.coverage_by_client.get(client, {}).values())
+            milestones = [i for kind in ("assessment", "handover") for i in g.milestones_by_client[kind].get(client, {}).values()]
+            return Records(tiers=g.tiers_by_level(), clients=[g.clients[client]], coverage=coverage,
+                           staff=[g.staff[s] for s in sorted({c.staff for c in coverage})],
+                           interactions=milestones, engagements=list(g.engagements_by_client.get(client, {}).values()))
+
+    def staff_view(self, staff: str) -> Records | None:
+        with self._lock:
+            g = self.index
+            if staff not in g.staff:
+                return None
+            return Records(tiers=g.tiers_by_level(), staff=[g.staff[staff]],
+                           coverage=list(g.coverage_by_staff.get(staff, {}).values()),
+                           memberships=list(g.memberships_by_staff.get(staff, {}).values()))
+
+    def team_view(self, team: str) -> Records | None:
+        with self._lock:
+            g = self.index
+            if team not in g.teams:
+                return None
+            return Records(tiers=g.tiers_by_level(), teams=[g.teams[team]],
+                           engagements=list(g.engagements_by_team.get(team, {}).values()))
 
     def known_ids(self) -> KnownIds:
         with self._lock:

@@ -37,3 +37,8 @@ CREATE TABLE IF NOT EXISTS need (
     source TEXT, staff TEXT
 );
 CREATE INDEX IF NOT EXISTS interaction_client ON interaction (client);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, at TEXT NOT NULL, actor TEXT NOT NULL,
+    action TEXT NOT NULL, target TEXT NOT NULL, before TEXT, after TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_at ON audit (at);

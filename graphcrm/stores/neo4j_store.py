@@ -17,7 +17,7 @@ from graphcrm.errors import QueryError, QueryRefused, StoreError, StoreUnavailab
 from graphcrm.guard import ALLOWED_PROCEDURES, DEFAULT_ROW_CAP, DEFAULT_TIMEOUT, check_query_text
 from graphcrm.importer import KnownIds
 from graphcrm.model import (
-    Client, Coverage, Engagement, Interaction, Membership, Need, Records, Staff, Team, Tier,
+    AuditEntry, Client, Coverage, Engagement, Interaction, Membership, Need, Records, Staff, Team, Tier,
 )
 from graphcrm.queries import NamedQuery, library
 
@@ -129,6 +129,72 @@ class Neo4jStore:
             raise StoreUnavailable(f"{self.url}: {_first_line(exc)}") from None
         return [{k: native(v) for k, v in zip(keys, r.values())} for r in records]
 
+    def _write_change(self, records: Records, audit: AuditEntry) -> None:
+        steps: list[tuple[NamedQuery, dict[str, Any]]] = []
+        for kind, name in _WRITES:
+            items = getattr(records, kind)
+            if items:
+                steps.append((self.queries[name], {"rows": [_row_of(r) for r in items]}))
+                if kind == "staff":
+                    steps.append((self.queries["write_reports_to"], {"rows": [{"id": s.id, "manager": s.manager} for s in items]}))
+        steps.append((self.queries["write_audit"], {"entry": _row_of(audit)}))
+
+        @unit_of_work(metadata={"app": "graphcrm", "query": "change:" + audit.action})
+        def work(tx):
+            for named, params in steps:
+                tx.run(named.text, params).consume()
+
+        try:
+            with self._driver.session(database=self.database) as session:
+                session.execute_write(work)
+        except neo4j_errors.Neo4jError as exc:
+            raise StoreError(f"{audit.action}: {exc.message or exc}") from None
+        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
+            raise StoreUnavailable(f"{self.url}: {_first_line(exc)}") from None
+
+    def list_audit(self, actor: str | None = None, action: str | None = None, target: str | None = None,
+                   since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
+        rows = self.read("list_audit", {"actor": actor, "action": action, "target": target,
+                                        "since": since.isoformat() if since else None, "max": limit})
+        return [AuditEntry(**row) for row in rows]
+
+    def _tiers(self) -> list[Tier]:
+        return [Tier(row["key"], row["level"]) for row in self.read("tier_keys")]
+
+    def existing_staff(self, ids: list[str]) -> set[str]:
+        return {row["id"] for row in self.read("existing_staff", {"ids": list(ids)})}
+
+    def client_view(self, client: str) -> Records | None:
+        rows = self.read("client_view", {"client": client})
+        if not rows:
+            return None
+        row = rows[0]
+        return Records(
+            tiers=self._tiers(), clients=[Client(**row["client"])],
+            coverage=[Coverage(client=client, **c) for c in row["coverage"]],
+            staff=[Staff(s["id"], tier=s["tier"], joined=s["joined"], left=s["left"]) for s in row["staff"]],
+            interactions=[Interaction(m["id"], client, m["kind"], m["at"], tuple(sorted(m["staff"])), grade=m["grade"], stage=m["stage"])
+                          for m in row["milestones"]],
+            engagements=[Engagement(e["team"], client, e["since"], e["until"]) for e in row["engagements"]])
+
+    def staff_view(self, staff: str) -> Records | None:
+        rows = self.read("staff_view", {"staff": staff})
+        if not rows:
+            return None
+        row = rows[0]
+        return Records(
+            tiers=self._tiers(), staff=[Staff(**{**row["staff"], "tier": row["tier"], "manager": row["manager"]})],
+            coverage=[Coverage(staff=staff, **c) for c in row["coverage"]],
+            memberships=[Membership(staff, m["team"], m["since"], m["until"]) for m in row["memberships"]])
+
+    def team_view(self, team: str) -> Records | None:
+        rows = self.read("team_view", {"team": team})
+        if not rows:
+            return None
+        row = rows[0]
+        return Records(tiers=self._tiers(), teams=[Team(**row["team"])],
+                       engagements=[Engagement(team, e["client"], e["since"], e["until"]) for e in row["engagements"]])
+
     def _write_interactions(self, chunk: list[Interaction]) -> None:
         """Create the interactions not stored yet (the bulk of an import), upsert the others."""
         existing = {row["id"] for row in self.read("existing_interactions", {"ids": [i.id for i in chunk]})}
@@ -177,9 +243,19 @@ class Neo4jStore:
             raise StoreError(f"{self.url}: missing constraints {', '.join(sorted(missing))}; run 'graphcrm init' first")
         self._checked_schema = True
 
-    def write(self, records: Records, progress: Callable[[int], None] | None = None) -> None:
-        """Upsert in dependency order, BATCH_ROWS rows per managed write transaction (retried safely: MERGE)."""
+    def write(self, records: Records, progress: Callable[[int], None] | None = None,
+              audit: AuditEntry | None = None) -> None:
+        """Upsert in dependency order, BATCH_ROWS rows per managed write transaction (retried safely: MERGE).
+
+        A change with an audit entry (one business change, a handful of records) is written in a
+        single transaction together with its entry: both are stored, or neither.
+        """
         self.ensure_schema()
+        if audit is not None:
+            self._write_change(records, audit)
+            if progress:
+                progress(len(records))
+            return
         for kind, name in _WRITES:
             items = getattr(records, kind)
             for chunk in _chunks(items):
