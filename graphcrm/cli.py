@@ -453,6 +453,15 @@ def users_add(ctx: Context, email, role, staff, password_stdin) -> None:
                + ("" if password_stdin else f"; password: {chosen}"))
 
 
+@users.command("token")
+@click.argument("email")
+@pass_context
+def users_token(ctx: Context, email) -> None:
+    """Create an API token for EMAIL (send it as 'Authorization: Bearer TOKEN')."""
+    with ctx.users() as store:
+        click.echo(store.create_token(email))
+
+
 @users.command("list")
 @pass_context
 def users_list(ctx: Context) -> None:
@@ -489,10 +498,8 @@ def demo(ctx: Context, size: str, seed: int, port: int, host: str, no_serve: boo
 
 
 def _demo_summary(store, settings: Settings) -> None:
-    try:
-        from graphcrm.reports import run_report
-    except ImportError:
-        return
+    from graphcrm.reports import run_report
+
     today = date.today()
     for name in ("coverage_gaps", "key_person_risk", "stale_clients"):
         result = run_report(store, name, today, {}, settings.policy)
@@ -500,14 +507,25 @@ def _demo_summary(store, settings: Settings) -> None:
 
 
 def _serve(ctx: Context, host: str, port: int, demo: bool = False) -> None:
-    try:
-        from graphcrm.webapp import create_app
-    except ImportError:
-        click.echo("the web UI is not part of this build yet; explore with 'graphcrm report NAME' (see 'graphcrm reports')")
-        return
-    app = create_app({"GRAPHCRM_STORE": ctx.settings.store_url, "GRAPHCRM_DEMO": demo})
+    from graphcrm.webapp import create_app
+
+    app = create_app({"GRAPHCRM_STORE": ctx.settings.store_url, "GRAPHCRM_CONFIG": ctx._config, "GRAPHCRM_DEMO": demo})
+    for email, password, role in app.extensions["graphcrm"].demo_logins:
+        click.echo(f"  demo login: {email} / {password} ({role})")
     click.echo(f"serving on http://{host}:{port}/ (Ctrl+C to stop)")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    try:
+        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    finally:
+        app.extensions["graphcrm"].close()
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=5000, show_default=True)
+@pass_context
+def serve(ctx: Context, host: str, port: int) -> None:
+    """Serve the web UI and the JSON API on the configured store."""
+    _serve(ctx, host, port)
 
 
 def _describe(counts: dict[str, int]) -> str:

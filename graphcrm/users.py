@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import sqlite3
@@ -108,6 +109,22 @@ class UserStore:
             check_password_hash(_DUMMY_HASH, password)
             return None
         return User(*row[:3]) if check_password_hash(row[3], password) else None
+
+    def create_token(self, email: str) -> str:
+        """A new API token for the user (only its SHA-256 digest is stored)."""
+        if self.get(email) is None:
+            raise UserError(f"unknown user {email!r}")
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._db.execute("INSERT INTO api_token (digest, email, created) VALUES (?, ?, ?)",
+                             (hashlib.sha256(token.encode()).hexdigest(), email.strip().lower(), datetime.now(timezone.utc).isoformat()))
+        return token
+
+    def user_for_token(self, token: str) -> User | None:
+        with self._lock:
+            row = self._db.execute("SELECT email FROM api_token WHERE digest = ?",
+                                   (hashlib.sha256(token.encode()).hexdigest(),)).fetchone()
+        return self.get(row[0]) if row else None
 
     def all(self) -> list[User]:
         with self._lock:

@@ -159,3 +159,23 @@ def test_neo4j_unreachable_or_bad_password_is_one_clear_error(neo4j_settings):
         open_store(neo4j_settings["uri"], user="neo4j", password="wrong-password-123")
     with pytest.raises(StoreUnavailable, match="cannot reach"):
         open_store("bolt://127.0.0.1:1", user="neo4j", password="x")
+
+
+def test_search_neighbourhood_and_timeline_agree_on_both_stores(neo4j_store, embedded_store):
+    from handbuilt import AS_OF
+
+    for s in (neo4j_store, embedded_store):
+        s.write(organisation())
+    for text in ("k1", "Ann", "team", "zzz", "T1"):
+        assert neo4j_store.search(text) == embedded_store.search(text), text
+    for label, key in (("Client", "K1"), ("Staff", "B1"), ("Team", "T2"), ("Tier", "intel"), ("Staff", "A2"), ("Client", "nope")):
+        for limit in (50, 2):
+            assert neo4j_store.neighbourhood(label, key, AS_OF, limit) == embedded_store.neighbourhood(label, key, AS_OF, limit), (label, key)
+    k1 = embedded_store.neighbourhood("Client", "K1", AS_OF, 50)
+    assert {(n["type"], n["node"]["key"], n["tier"]) for n in k1["neighbours"]} == {
+        ("COVERS", "A1", "intel"), ("COVERS", "B1", "planning"), ("COVERS", "C1", "solution"), ("COVERS", "C2", "solution"),
+        ("ENGAGES", "T1", None), ("ENGAGES", "T2", None)}        # A2 left and B2's coverage ended on as_of
+    assert embedded_store.neighbourhood("Tier", "intel", AS_OF, 2)["total"] == 5 and len(embedded_store.neighbourhood("Tier", "intel", AS_OF, 2)["neighbours"]) == 2
+    assert neo4j_store.client_timeline("K2") == embedded_store.client_timeline("K2")
+    interactions, needs = embedded_store.client_timeline("K2")
+    assert interactions[0].id == "I16" and [n.id for n in needs] == ["N6", "N4"]

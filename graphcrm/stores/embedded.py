@@ -202,6 +202,66 @@ class EmbeddedStore:
                 (*values, limit)).fetchall()
         return [AuditEntry(r[0], datetime.fromisoformat(r[1]), *r[2:]) for r in rows]
 
+    def tiers(self) -> list[Tier]:
+        with self._lock:
+            return self.index.tiers_by_level()
+
+    def search(self, text: str, limit: int = 20) -> list[dict[str, Any]]:
+        needle = text.lower()
+        with self._lock:
+            g = self.index
+            found = [{"label": label, "key": r.id, "name": r.name}
+                     for label, table in (("Client", g.clients), ("Staff", g.staff), ("Team", g.teams))
+                     for r in table.values() if needle in r.id.lower() or needle in (r.name or "").lower()]
+        found.sort(key=lambda r: (r["key"] != text, r["label"], r["key"]))
+        return found[:limit]
+
+    def _node_card(self, node: tuple[str, str]) -> dict[str, Any]:
+        label, key = node
+        g = self.index
+        card = {"label": label, "key": key, "name": None, "level": None, "grade": None, "value": None, "tier": None}
+        if label == "Client" and key in g.clients:
+            c = g.clients[key]
+            card.update(name=c.name, grade=c.grade, value=c.value)
+        elif label == "Staff" and key in g.staff:
+            card.update(name=g.staff[key].name, tier=g.staff[key].tier)
+        elif label == "Team" and key in g.teams:
+            card.update(name=g.teams[key].name)
+        elif label == "Tier" and key in g.tiers:
+            card.update(name=g.tiers[key].name, level=g.tiers[key].level, tier=key)
+        return card
+
+    def neighbourhood(self, label: str, key: str, as_of: date, limit: int = 50) -> dict[str, Any] | None:
+        """The node and its neighbours over structural relationships active on as_of (as neighbourhood.cypher)."""
+        from graphcrm.timeline import span_active, staff_active
+
+        node = (label, key)
+        with self._lock:
+            g = self.index
+            if node not in g.graph:
+                return None
+            found = set()
+            for source, target, data in list(g.graph.out_edges(node, data=True)) + list(g.graph.in_edges(node, data=True)):
+                outgoing = source == node
+                other = target if outgoing else source
+                if not span_active(data.get("since"), data.get("until"), as_of):
+                    continue
+                if data["type"] in ("COVERS", "MEMBER_OF") and not all(
+                        staff_active(g.staff.get(x[1]), as_of) for x in (node, other) if x[0] == "Staff"):
+                    continue
+                found.add((data["type"], outgoing, data.get("tier"), other))
+            ordered = sorted(found, key=lambda f: (f[0], f[3][0], f[3][1], f[2] is None, f[2] or ""))
+            neighbours = [{"type": t, "outgoing": o, "tier": tier, "node": self._node_card(other)}
+                          for t, o, tier, other in ordered]
+            return {"centre": self._node_card(node), "neighbours": neighbours[:limit], "total": len(neighbours)}
+
+    def client_timeline(self, client: str, limit: int = 200) -> tuple[list[Interaction], list[Need]]:
+        with self._lock:
+            g = self.index
+            interactions = sorted(g.interactions_by_client.get(client, {}).values(), key=lambda i: (i.at, i.id), reverse=True)
+            needs = sorted(g.needs_by_client.get(client, {}).values(), key=lambda n: (n.detected, n.id), reverse=True)
+        return interactions[:limit], needs
+
     def existing_staff(self, ids: list[str]) -> set[str]:
         with self._lock:
             return {i for i in ids if i in self.index.staff}

@@ -158,8 +158,24 @@ class Neo4jStore:
                                         "since": since.isoformat() if since else None, "max": limit})
         return [AuditEntry(**row) for row in rows]
 
-    def _tiers(self) -> list[Tier]:
-        return [Tier(row["key"], row["level"]) for row in self.read("tier_keys")]
+    def tiers(self) -> list[Tier]:
+        return [Tier(row["key"], row["level"], row["name"]) for row in self.read("tier_keys")]
+
+    def search(self, text: str, limit: int = 20) -> list[dict[str, Any]]:
+        return self.read("search_nodes", {"text": text, "max": limit})
+
+    def neighbourhood(self, label: str, key: str, as_of: date, limit: int = 50) -> dict[str, Any] | None:
+        rows = self.read("neighbourhood", {"label": label, "key": key, "as_of": as_of, "max": limit})
+        return rows[0] if rows else None
+
+    def client_timeline(self, client: str, limit: int = 200) -> tuple[list[Interaction], list[Need]]:
+        rows = self.read("client_timeline", {"client": client, "max": limit})
+        if not rows:
+            return [], []
+        interactions = [Interaction(i["id"], client, i["kind"], i["at"], tuple(i["staff"]), i["amount"], i["summary"],
+                                    i["grade"], i["score"], i["stage"]) for i in rows[0]["interactions"]]
+        needs = [Need(n["id"], client, n["detected"], n["summary"], n["source"], n["staff"]) for n in rows[0]["needs"]]
+        return interactions, needs
 
     def existing_staff(self, ids: list[str]) -> set[str]:
         return {row["id"] for row in self.read("existing_staff", {"ids": list(ids)})}
@@ -170,7 +186,7 @@ class Neo4jStore:
             return None
         row = rows[0]
         return Records(
-            tiers=self._tiers(), clients=[Client(**row["client"])],
+            tiers=self.tiers(), clients=[Client(**row["client"])],
             coverage=[Coverage(client=client, **c) for c in row["coverage"]],
             staff=[Staff(s["id"], tier=s["tier"], joined=s["joined"], left=s["left"]) for s in row["staff"]],
             interactions=[Interaction(m["id"], client, m["kind"], m["at"], tuple(sorted(m["staff"])), grade=m["grade"], stage=m["stage"])
@@ -183,7 +199,7 @@ class Neo4jStore:
             return None
         row = rows[0]
         return Records(
-            tiers=self._tiers(), staff=[Staff(**{**row["staff"], "tier": row["tier"], "manager": row["manager"]})],
+            tiers=self.tiers(), staff=[Staff(**{**row["staff"], "tier": row["tier"], "manager": row["manager"]})],
             coverage=[Coverage(staff=staff, **c) for c in row["coverage"]],
             memberships=[Membership(staff, m["team"], m["since"], m["until"]) for m in row["memberships"]])
 
@@ -192,7 +208,7 @@ class Neo4jStore:
         if not rows:
             return None
         row = rows[0]
-        return Records(tiers=self._tiers(), teams=[Team(**row["team"])],
+        return Records(tiers=self.tiers(), teams=[Team(**row["team"])],
                        engagements=[Engagement(team, e["client"], e["since"], e["until"]) for e in row["engagements"]])
 
     def _write_interactions(self, chunk: list[Interaction]) -> None:

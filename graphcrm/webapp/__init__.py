@@ -1,0 +1,112 @@
+"""The Flask application factory: one store and one auth database per app, blueprints for pages and the JSON API."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from datetime import date
+from typing import Any
+
+from flask import Flask
+
+from graphcrm.config import load_settings
+from graphcrm.errors import ConfigError
+from graphcrm.paths import web_dir
+
+__all__ = ["create_app", "GraphCRMApp"]
+
+
+class GraphCRMApp:
+    """Per-app state in app.extensions['graphcrm']: the store, users, settings and a report cache."""
+
+    def __init__(self, store, users, settings, demo_logins: list[tuple[str, str, str]]):
+        self.store, self.users, self.settings = store, users, settings
+        self.demo_logins = demo_logins
+        self._version = 0
+        self._cache: dict[tuple, Any] = {}
+        self._lock = threading.Lock()
+
+    def changed(self) -> None:
+        """Called after every committed change: cached report results are stale."""
+        with self._lock:
+            self._version += 1
+            self._cache.clear()
+
+    def report(self, name: str, as_of: date, params: dict[str, Any]):
+        from graphcrm.reports import run_report
+
+        key = (name, as_of, tuple(sorted((k, str(v)) for k, v in params.items())))
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        result = run_report(self.store, name, as_of, params, self.settings.policy)
+        with self._lock:
+            if len(self._cache) > 200:
+                self._cache.clear()
+            self._cache[key] = result
+        return result
+
+    def close(self) -> None:
+        self.store.close()
+        self.users.close()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    folder = web_dir()
+    app = Flask(__name__, template_folder=str(folder / "templates"), static_folder=str(folder / "static"))
+    app.config.update(
+        GRAPHCRM_STORE=None, GRAPHCRM_CONFIG=None, GRAPHCRM_DEMO=False, GRAPHCRM_AUTH_DB=None,
+        SECRET_KEY=os.environ.get("GRAPHCRM_SECRET_KEY"),
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("GRAPHCRM_SECURE_COOKIES") == "1",
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024, MAX_FORM_PARTS=200,
+        WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None,
+    )
+    if test_config:
+        app.config.update(test_config)
+    if app.debug:
+        raise ConfigError("graphcrm refuses to run with the Flask debugger on (it executes code for whoever reaches it)")
+    if not app.config["SECRET_KEY"]:
+        # No configured key: a random one, so sessions end with the process; set GRAPHCRM_SECRET_KEY to keep them.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    if len(str(app.config["SECRET_KEY"])) < 16:
+        raise ConfigError("GRAPHCRM_SECRET_KEY is too short (at least 16 characters)")
+
+    from graphcrm.stores import open_store
+    from graphcrm.users import UserStore, auth_db_for
+
+    settings = load_settings(app.config["GRAPHCRM_STORE"], app.config["GRAPHCRM_CONFIG"])
+    store = open_store(settings.store_url)
+    users = UserStore(auth_db_for(settings.store_url, app.config["GRAPHCRM_AUTH_DB"] or os.environ.get("GRAPHCRM_AUTH_DB")))
+    demo_logins = _demo_users(store, users) if app.config["GRAPHCRM_DEMO"] else []
+    app.extensions["graphcrm"] = GraphCRMApp(store, users, settings, demo_logins)
+
+    from graphcrm.webapp import api, pages, security
+
+    security.init_app(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp, url_prefix="/api")
+    return app
+
+
+def _demo_users(store, users) -> list[tuple[str, str, str]]:
+    """One login per role for the demo (shown on the login page in demo mode only)."""
+    from graphcrm.timeline import staff_active
+
+    records = store.read_all()
+    today = date.today()
+    tier = {s.id: s.tier for s in records.staff}
+    level = {t.key: t.level for t in records.tiers}
+    covering = sorted({c.staff for c in records.coverage if c.until is None and tier.get(c.staff) == c.tier
+                       and level.get(c.tier) == 1 and staff_active(next(s for s in records.staff if s.id == c.staff), today)})
+    logins = [("admin@demo.example", "admin", None), ("manager@demo.example", "manager", None),
+              ("analyst@demo.example", "analyst", None)]
+    if covering:
+        logins.append(("staff@demo.example", "staff", covering[0]))
+    shown = []
+    for email, role, staff in logins:
+        password = f"demo-{role}-password"
+        users.add(email, role, staff, password)
+        shown.append((email, password, role + (f" ({staff})" if staff else "")))
+    return shown

@@ -1,0 +1,181 @@
+"""The web app without a browser: every API endpoint for every role, on both stores; CSRF, headers, throttling."""
+
+import re
+
+import pytest
+
+from graphcrm.webapp import create_app
+
+from handbuilt import organisation
+
+PASSWORD = "correct-horse-battery"
+USERS = {"admin": ("admin@x.org", None), "manager": ("boss@x.org", None), "analyst": ("ana@x.org", None),
+         "staff": ("a1@x.org", "A1")}
+
+
+@pytest.fixture
+def app(store, tmp_path):
+    store.write(organisation())
+    url = store.url
+    application = create_app({"GRAPHCRM_STORE": url, "GRAPHCRM_AUTH_DB": str(tmp_path / "auth.db"), "TESTING": True})
+    state = application.extensions["graphcrm"]
+    for role, (email, staff) in USERS.items():
+        state.users.add(email, role, staff, PASSWORD)
+    yield application
+    state.close()
+
+
+def login(client, role):
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    response = client.post("/login", data={"email": USERS[role][0], "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    # Logging in starts a new session (no fixation), so the form token is a new one.
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/audit").text).group(1)
+
+
+def token_client(app, role):
+    client = app.test_client()
+    bearer = app.extensions["graphcrm"].users.create_token(USERS[role][0])
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {bearer}"
+    return client
+
+
+READS = ["/api/me", "/api/tiers", "/api/reports", "/api/reports/coverage_gaps?as_of=2026-03-01",
+         "/api/reports/departure_impact?as_of=2026-03-01&staff=A1", "/api/graph/search?q=K",
+         "/api/graph/neighbourhood?label=Client&key=K1&as_of=2026-03-01", "/api/clients/K1?as_of=2026-03-01",
+         "/api/clients/K3?as_of=2026-03-01", "/api/staff/A1?as_of=2026-03-01", "/api/staff/B1?as_of=2026-03-01", "/api/audit"]
+# What a staff member (A1: intel coverer of K1 and K2) may read: their clients, their own page, their audit entries.
+STAFF_MAY = {"/api/me", "/api/tiers", "/api/clients/K1?as_of=2026-03-01", "/api/staff/A1?as_of=2026-03-01", "/api/audit"}
+
+
+@pytest.mark.parametrize("role", sorted(USERS))
+def test_every_read_endpoint_for_every_role(app, role):
+    client = token_client(app, role)
+    for url in READS:
+        response = client.get(url)
+        allowed = role != "staff" or url in STAFF_MAY
+        assert response.status_code == (200 if allowed else 403), (role, url, response.status_code, response.get_data(as_text=True)[:200])
+        assert response.is_json
+
+
+def test_reads_need_a_login(app):
+    client = app.test_client()
+    for url in READS:
+        assert client.get(url).status_code == 401, url
+    assert app.test_client().get("/api/openapi.json").status_code == 200
+
+
+def test_report_api_matches_the_report(app):
+    doc = token_client(app, "analyst").get("/api/reports/departure_impact?as_of=2026-03-01&staff=A1").get_json()
+    assert doc["summary"]["clients_orphaned"] == 2 and doc["rows"][0]["successors"] == {"intel": ["A4", "A5"]}
+    bad = token_client(app, "analyst").get("/api/reports/coverage?colour=red")
+    assert bad.status_code == 400 and "unknown parameter" in bad.get_json()["error"]
+    assert token_client(app, "analyst").get("/api/reports/nope").status_code == 404
+
+
+WRITES = [
+    ("/api/clients/K1/interactions", {"kind": "contact", "at": "2026-02-28T09:00:00Z", "summary": "call", "id": "api-1"}, {"admin", "manager", "staff"}),
+    ("/api/clients/K1/needs", {"summary": "gift boxes", "detected": "2026-02-28"}, {"admin", "manager", "staff"}),
+    ("/api/clients/K1/assessments", {"grade": "B", "at": "2026-02-28T09:00:00Z"}, {"admin", "manager"}),
+    ("/api/clients/K4/handovers", {"stage": "solution", "at": "2026-02-28T09:00:00Z"}, {"admin", "manager"}),
+    ("/api/coverage", {"staff": "A4", "client": "K3", "tier": "intel", "since": "2026-03-01"}, {"admin", "manager"}),
+    ("/api/coverage/release", {"staff": "C2", "client": "K3", "tier": "solution", "until": "2026-03-01"}, {"admin", "manager"}),
+]
+
+
+@pytest.mark.parametrize("role", sorted(USERS))
+def test_every_write_endpoint_for_every_role(app, role):
+    client = token_client(app, role)
+    for url, body, allowed in WRITES:
+        response = client.post(url, json=body)
+        expected = 200 if role in allowed else 403
+        assert response.status_code == expected, (role, url, response.get_json())
+        if expected == 200:
+            assert response.get_json()["audit"]
+
+
+def test_idor_staff_cannot_write_to_a_client_they_do_not_cover(app):
+    client = token_client(app, "staff")
+    for client_id in ("K3", "K4"):
+        response = client.post(f"/api/clients/{client_id}/interactions", json={"kind": "contact", "at": "2026-02-28T09:00:00Z"})
+        assert response.status_code == 403 and "split authority" in response.get_json()["error"]
+
+
+def test_bad_input_is_a_400_with_a_reason(app):
+    client = token_client(app, "manager")
+    cases = [
+        ("/api/clients/K1/interactions", {"kind": "lunch"}, "kind 'lunch'"),
+        ("/api/clients/K1/interactions", {"kind": "contact", "at": "yesterday"}, "expected an ISO 8601"),
+        ("/api/clients/K9/interactions", {"kind": "contact"}, "unknown client"),
+        ("/api/clients/K1/assessments", {"grade": "Z"}, "not A, B or C"),
+        ("/api/coverage", {"staff": "A4", "client": "K3", "tier": "intel", "since": "01/03/2026"}, "expected YYYY-MM-DD"),
+    ]
+    for url, body, message in cases:
+        response = client.post(url, json=body)
+        assert response.status_code == 400 and message in response.get_json()["error"], (url, response.get_json())
+    assert client.post("/api/clients/K1/needs", data="not json", content_type="application/json").status_code == 400
+
+
+def test_session_writes_need_the_csrf_token(app):
+    client = app.test_client()
+    token = login(client, "manager")
+    body = {"kind": "contact", "at": "2026-02-28T09:00:00Z"}
+    assert client.post("/api/clients/K1/interactions", json=body).status_code == 400
+    ok = client.post("/api/clients/K1/interactions", json=body, headers={"X-CSRFToken": token})
+    assert ok.status_code == 200
+
+
+def test_every_state_changing_route_rejects_a_missing_csrf_token(app):
+    client = app.test_client()
+    login(client, "admin")
+    routes = [r for r in app.url_map.iter_rules() if r.methods & {"POST", "PUT", "PATCH", "DELETE"}]
+    assert len(routes) >= 10
+    for rule in routes:
+        url = rule.rule.replace("<client_id>", "K1").replace("<action>", "log").replace("<staff_id>", "A1")
+        response = client.post(url, data={"kind": "contact"})
+        assert response.status_code == 400, (url, response.status_code)
+
+
+def test_security_headers_on_every_page(app):
+    client = app.test_client()
+    login(client, "manager")
+    for url in ("/", "/graph", "/clients/K1", "/staff/A1", "/reports", "/reports/coverage", "/console", "/audit", "/login"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        csp = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff" and "Cookie" in response.headers["Vary"]
+        assert "<script>" not in response.text and " on" + "click=" not in response.text
+    cookie = client.get_cookie("session")
+    assert cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_login_is_throttled_after_ten_failures(app):
+    client = app.test_client()
+    for _ in range(10):
+        page = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        assert client.post("/login", data={"email": "boss@x.org", "password": "wrong", "csrf_token": token}).status_code == 200
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    assert client.post("/login", data={"email": "boss@x.org", "password": PASSWORD, "csrf_token": token}).status_code == 429
+
+
+def test_passwords_are_hashed_with_a_standard_scheme(app):
+    rows = app.extensions["graphcrm"].users._db.execute("SELECT password FROM app_user").fetchall()
+    assert rows and all(r[0].startswith(("scrypt:", "pbkdf2:")) for r in rows)
+
+
+def test_the_app_refuses_the_debugger(store, tmp_path):
+    from graphcrm.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="debugger"):
+        create_app({"GRAPHCRM_STORE": store.url, "GRAPHCRM_AUTH_DB": str(tmp_path / "a.db"), "DEBUG": True})
+
+
+def test_openapi_describes_every_api_route(app):
+    doc = app.test_client().get("/api/openapi.json").get_json()
+    described = {path.replace("{", "<").replace("}", ">") for path in doc["paths"]}
+    routes = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/") and r.rule != "/api/openapi.json"}
+    assert routes <= described, routes - described
