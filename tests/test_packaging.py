@@ -19,7 +19,9 @@ def test_pip_install_into_a_clean_venv_gives_a_working_graphcrm(tmp_path):
     site = next((venv / "lib").glob("python*/site-packages"))
     assert (site / "graphcrm" / "cypher" / "coverage.cypher").is_file()
     assert (site / "graphcrm" / "cypher" / "README.md").is_file()
-    assert (site / "graphcrm" / "web").is_dir()
+    assert (site / "graphcrm" / "web" / "templates" / "graph.html").is_file()
+    assert (site / "graphcrm" / "web" / "static" / "vendor" / "cytoscape" / "cytoscape.min.js").is_file()
+    assert (site / "graphcrm" / "webapp" / "pages.py").is_file()
     graphcrm = str(venv / "bin" / "graphcrm")
     work = tmp_path / "elsewhere"
     work.mkdir()
@@ -34,3 +36,7 @@ def test_pip_install_into_a_clean_venv_gives_a_working_graphcrm(tmp_path):
     assert "300 clients" in run("import", "org")
     assert "shortfall" in run("report", "coverage_gaps", "--as-of", "2026-11-01")
     assert (work / "graphcrm.db").is_file()
+    served = subprocess.run([str(venv / "bin" / "python"), "-c",
+                             "from graphcrm.webapp import create_app; app = create_app({'GRAPHCRM_STORE': 'sqlite:///graphcrm.db'});"
+                             "print(app.test_client().get('/login').status_code)"], cwd=work, capture_output=True, text=True)
+    assert served.stdout.strip() == "200", served.stderr
