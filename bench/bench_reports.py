@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 
-from common import heading, median_of, neo4j_store, open_store, organisation_folder
+from common import heading, median_of, neo4j_holding, open_store, organisation_folder
 
 from graphcrm.config import Policy
 from graphcrm.generator import DEFAULT_ANCHOR
@@ -29,12 +29,7 @@ def main() -> None:
     folder = organisation_folder("M")
     records = read_folder(folder)
     busiest = max(records.staff, key=lambda s: sum(1 for c in records.coverage if c.staff == s.id)).id
-    neo = neo4j_store()
-    neo.init_schema()
-    if neo.counts() != records.counts():
-        print("loading size M into Neo4j ...")
-        neo.clear()
-        neo.write(records)
+    neo = neo4j_holding(records)
     with tempfile.TemporaryDirectory() as tmp:
         emb = open_store(f"sqlite:///{tmp}/bench.db")
         emb.write(records)

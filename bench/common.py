@@ -47,3 +47,14 @@ def median_of(fn: Callable, runs: int = 5, warmup: int = 1) -> float:
 
 def heading(text: str) -> None:
     print(f"\n== {text}")
+
+
+def neo4j_holding(records):
+    """The Neo4j store, loaded with `records` unless it already holds exactly them."""
+    store = neo4j_store()
+    store.init_schema()
+    if store.counts() != records.counts():
+        print("loading the organisation into Neo4j ...")
+        store.clear()
+        store.write(records)
+    return store

@@ -32,7 +32,7 @@ class Context:
 
     @contextmanager
     def users(self) -> Iterator:
-        from graphcrm.users import UserStore, auth_db_for
+        from graphcrm.stores.users import UserStore, auth_db_for
 
         users = UserStore(auth_db_for(self.settings.store_url, os.environ.get("GRAPHCRM_AUTH_DB")))
         try:

@@ -10,7 +10,7 @@ from graphcrm.config import Settings
 from graphcrm.model import GRADE_ORDER, Records
 from graphcrm.service import PermissionDenied
 from graphcrm.timeline import grade_on, span_active, staff_active, stage_on, window_start
-from graphcrm.users import User
+from graphcrm.stores.users import User
 
 __all__ = ["client_page", "staff_page", "dashboard", "may_read_everything", "require_everything", "my_clients"]
 

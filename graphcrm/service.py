@@ -19,7 +19,7 @@ from graphcrm.model import (
 )
 from graphcrm.render import to_json_value
 from graphcrm.timeline import span_active, staff_active, stage_on
-from graphcrm.users import User
+from graphcrm.stores.users import User
 
 __all__ = ["Service", "PermissionDenied", "ChangeRefused", "Change", "LOG_KINDS"]
 

@@ -72,3 +72,14 @@ def test_no_python_module_holds_cypher():
     root = Path(__file__).resolve().parent.parent / "graphcrm"
     offenders = [str(p) for p in root.rglob("*.py") if pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_nothing_outside_the_stores_imports_a_database_driver():
+    """House rule: only graphcrm/stores/ talks to neo4j or sqlite3."""
+    import re
+    from pathlib import Path
+
+    pattern = re.compile(r"^\s*(import (neo4j|sqlite3)\b|from (neo4j|sqlite3)\b)", re.M)
+    root = Path(__file__).resolve().parent.parent / "graphcrm"
+    offenders = [str(p) for p in root.rglob("*.py") if "stores" not in p.parts and pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []

@@ -18,7 +18,7 @@ from graphcrm.importer import read_folder
 from graphcrm.model import Records
 from graphcrm.service import Service
 from graphcrm.stores import open_store
-from graphcrm.users import User
+from graphcrm.stores.users import User
 
 from handbuilt import organisation
 

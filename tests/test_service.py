@@ -8,7 +8,7 @@ import pytest
 from graphcrm.config import Settings
 from graphcrm.model import Records
 from graphcrm.service import ChangeRefused, PermissionDenied, Service
-from graphcrm.users import User
+from graphcrm.stores.users import User
 
 from handbuilt import organisation
 

@@ -139,18 +139,7 @@ class Neo4jStore:
                     steps.append((self.queries["write_reports_to"], {"rows": [{"id": s.id, "manager": s.manager} for s in items]}))
         steps.append((self.queries["write_audit"], {"entry": _row_of(audit)}))
 
-        @unit_of_work(metadata={"app": "graphcrm", "query": "change:" + audit.action})
-        def work(tx):
-            for named, params in steps:
-                tx.run(named.text, params).consume()
-
-        try:
-            with self._driver.session(database=self.database) as session:
-                session.execute_write(work)
-        except neo4j_errors.Neo4jError as exc:
-            raise StoreError(f"{audit.action}: {exc.message or exc}") from None
-        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
-            raise StoreUnavailable(f"{self.url}: {_first_line(exc)}") from None
+        self._in_write_transaction("change:" + audit.action, steps)
 
     def list_audit(self, actor: str | None = None, action: str | None = None, target: str | None = None,
                    since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
@@ -227,17 +216,21 @@ class Neo4jStore:
             self._write_rows("write_interactions", known)
 
     def _write_rows(self, name: str, rows: list[dict[str, Any]]) -> None:
-        named = self.queries[name]
+        self._in_write_transaction(name, [(self.queries[name], {"rows": rows})])
 
-        @unit_of_work(metadata={"app": "graphcrm", "query": named.name})
+    def _in_write_transaction(self, label: str, steps: list[tuple[NamedQuery, dict[str, Any]]]) -> None:
+        """Run named queries in one managed write transaction (retried on transient errors; all are MERGE-safe)."""
+
+        @unit_of_work(metadata={"app": "graphcrm", "query": label})
         def work(tx):
-            tx.run(named.text, rows=rows).consume()
+            for named, params in steps:
+                tx.run(named.text, params).consume()
 
         try:
             with self._driver.session(database=self.database) as session:
                 session.execute_write(work)
         except neo4j_errors.Neo4jError as exc:
-            raise StoreError(f"{name}: {exc.message or exc}") from None
+            raise StoreError(f"{label}: {exc.message or exc}") from None
         except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
             raise StoreUnavailable(f"{self.url}: {_first_line(exc)}") from None
 

@@ -74,7 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         raise ConfigError("GRAPHCRM_SECRET_KEY is too short (at least 16 characters)")
 
     from graphcrm.stores import open_store
-    from graphcrm.users import UserStore, auth_db_for
+    from graphcrm.stores.users import UserStore, auth_db_for
 
     settings = load_settings(app.config["GRAPHCRM_STORE"], app.config["GRAPHCRM_CONFIG"])
     store = open_store(settings.store_url)
