@@ -179,3 +179,30 @@ def test_openapi_describes_every_api_route(app):
     described = {path.replace("{", "<").replace("}", ">") for path in doc["paths"]}
     routes = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/") and r.rule != "/api/openapi.json"}
     assert routes <= described, routes - described
+
+
+@pytest.mark.parametrize("target, expected", [("/clients/K1", "/clients/K1"), ("//evil.example/x", "/"),
+                                              ("/\\evil.example", "/"), ("https://evil.example", "/")])
+def test_login_redirects_only_within_the_site(app, target, expected):
+    client = app.test_client()
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    response = client.post("/login?next=" + target, data={"email": "boss@x.org", "password": PASSWORD, "csrf_token": token})
+    assert response.headers["Location"] == expected
+
+
+def test_a_zip_bomb_is_refused(app, tmp_path):
+    import io
+    import zipfile
+
+    client = app.test_client()
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    client.post("/login", data={"email": "admin@x.org", "password": PASSWORD, "csrf_token": token})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/import").text).group(1)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_BZIP2) as archive:     # bzip2: 600 MB of zeros in a few KB
+        archive.writestr("clients.csv", b"0" * (600 * 2**20))
+    response = client.post("/import", data={"csrf_token": token, "files": (io.BytesIO(buffer.getvalue()), "bomb.zip")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 413

@@ -16,6 +16,8 @@ from graphcrm.service import LOG_KINDS, PermissionDenied, Service
 from graphcrm.webapp.security import current_user, login_required
 
 bp = Blueprint("pages", __name__)
+#: An uploaded zip may unpack to this much at most (a small zip can hold gigabytes of zeros).
+MAX_UNZIPPED = 512 * 2**20
 
 
 def _state():
@@ -68,7 +70,9 @@ def login():
             session.clear()
             session["user"] = user.email
             target = request.args.get("next") or ""
-            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("pages.home"))
+            # Only a path on this site: "//host" and "/\\host" would leave it.
+            local = target.startswith("/") and not target.startswith(("//", "/\\"))
+            return redirect(target if local else url_for("pages.home"))
     return render_template("login.html", error=error, demo_logins=_state().demo_logins)
 
 
@@ -285,8 +289,11 @@ def import_page():
                     continue
                 name = Path(upload.filename).name
                 data = upload.read()
+                upload.close()
                 if name.endswith(".zip"):
                     with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                        if sum(m.file_size for m in archive.infolist()) > MAX_UNZIPPED:
+                            abort(413, f"the zip unpacks to more than {MAX_UNZIPPED // 2**20} MB")
                         for member in archive.infolist():
                             if member.filename.endswith(".csv") and not member.is_dir():
                                 (folder / Path(member.filename).name).write_bytes(archive.read(member))
@@ -297,6 +304,7 @@ def import_page():
                 if mapping and mapping.filename:
                     path = Path(tmp) / "mapping.toml"
                     path.write_bytes(mapping.read())
+                    mapping.close()
                     records = read_mapped(folder, path, store.known_ids())
                 else:
                     records = read_folder(folder, store.known_ids())
