@@ -103,7 +103,7 @@ def layout_in_chromium(app) -> dict:
             for (let i = 1; i < 1000; i++) els.push({group: 'edges', data: {id: 'e' + i, source: 'n' + i, target: 'n' + Math.floor(i / 3)}});
             cy.add(els);
             const out = {};
-            for (const name of ['concentric', 'cose', 'grid']) {
+            for (const name of ['fcose', 'concentric', 'cose', 'grid']) {
                 const t = performance.now();
                 cy.layout({name, animate: false}).run();
                 out[name] = performance.now() - t;

@@ -5,7 +5,7 @@ from datetime import date
 
 from graphcrm.exporter import write_folder
 from graphcrm.importer import read_folder
-from graphcrm.model import Coverage, Interaction, Need, Records, Staff
+from graphcrm.model import Client, Coverage, Interaction, Need, Records, Staff, Team
 from graphcrm.stores import open_store
 
 from handbuilt import organisation
@@ -164,8 +164,13 @@ def test_neo4j_unreachable_or_bad_password_is_one_clear_error(neo4j_settings):
 def test_search_neighbourhood_and_timeline_agree_on_both_stores(neo4j_store, embedded_store):
     from handbuilt import AS_OF
 
+    lonely = Records(clients=[Client("K9", "Nobody covers me")], teams=[Team("T9", "No members")], staff=[Staff("Z1", "Gone", left=AS_OF)])
     for s in (neo4j_store, embedded_store):
         s.write(organisation())
+        s.write(lonely)
+    for label, key in (("Client", "K9"), ("Team", "T9"), ("Staff", "Z1")):
+        found = neo4j_store.neighbourhood(label, key, AS_OF, 10)
+        assert found == embedded_store.neighbourhood(label, key, AS_OF, 10) and found["total"] == 0 and found["centre"]["key"] == key
     for text in ("k1", "Ann", "team", "zzz", "T1"):
         assert neo4j_store.search(text) == embedded_store.search(text), text
     for label, key in (("Client", "K1"), ("Staff", "B1"), ("Team", "T2"), ("Tier", "intel"), ("Staff", "A2"), ("Client", "nope")):

@@ -47,6 +47,16 @@ class GraphCRMApp:
             self._cache[key] = result
         return result
 
+    DASHBOARD_REPORTS = ("coverage", "coverage_gaps", "key_person_risk", "stale_clients", "stalled_stages", "truck_factor")
+
+    def warm_dashboard(self) -> None:
+        """Compute today's dashboard reports ahead of the first visit (errors surface on that visit instead)."""
+        for name in self.DASHBOARD_REPORTS:
+            try:
+                self.report(name, date.today(), {})
+            except Exception:
+                return
+
     def close(self) -> None:
         self.store.close()
         self.users.close()
@@ -87,6 +97,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
+    if not app.config.get("TESTING"):
+        # The dashboard runs six reports; at size M the first visit would wait seconds for them.
+        threading.Thread(target=app.extensions["graphcrm"].warm_dashboard, name="graphcrm-warm", daemon=True).start()
     return app
 
 
