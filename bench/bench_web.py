@@ -116,10 +116,13 @@ def layout_in_chromium(app) -> dict:
     return times
 
 
-def report(label, app, records):
-    heading(f"{label}: server time per page (cold first request, then median of 5 warm)")
+def report(label, app, records, started):
+    warmed = app.extensions["graphcrm"].wait_until_warm()
+    print(f"\n{label}: dashboard reports computed in the background {time.perf_counter() - started:.1f} s after start"
+          f"{'' if warmed else ' (not finished)'}")
+    heading(f"{label}: server time per page (first request after the warm-up, then median of 5)")
     for name, cold, warm in pages(app, records):
-        print(f"  {name:<22} cold {cold * 1000:7.0f} ms   warm {warm * 1000:6.1f} ms")
+        print(f"  {name:<22} first {cold * 1000:7.0f} ms   then {warm * 1000:6.1f} ms")
     median, p95, n = neighbourhood_p95(app, records)
     print(f"  neighbourhood API, 8 concurrent clients, {n} requests: median {median * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms (target p95 <= 100 ms)")
 
@@ -131,8 +134,9 @@ def main() -> None:
         store = open_store(f"sqlite:///{tmp}/web.db")
         store.write(records)
         store.close()
+        started = time.perf_counter()
         app = create_app({"GRAPHCRM_STORE": f"sqlite:///{tmp}/web.db", "GRAPHCRM_DEMO": True, "GRAPHCRM_AUTH_DB": f"{tmp}/auth.db"})
-        report("embedded, size M", app, records)
+        report("embedded, size M", app, records, started)
         heading("graph layout of 2,000 elements in headless Chromium (target <= 3 s)")
         for name, ms in layout_in_chromium(app).items():
             print(f"  {name:<12} {ms:,.0f}{'' if name == 'elements' else ' ms'}")
@@ -140,8 +144,9 @@ def main() -> None:
         neo = neo4j_holding(records)
         url = neo.url
         neo.close()
+        started = time.perf_counter()
         app = create_app({"GRAPHCRM_STORE": url, "GRAPHCRM_DEMO": True, "GRAPHCRM_AUTH_DB": f"{tmp}/auth-neo.db"})
-        report("Neo4j, size M", app, records)
+        report("Neo4j, size M", app, records, started)
         app.extensions["graphcrm"].close()
 
 

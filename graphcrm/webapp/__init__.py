@@ -23,29 +23,53 @@ class GraphCRMApp:
     def __init__(self, store, users, settings, demo_logins: list[tuple[str, str, str]]):
         self.store, self.users, self.settings = store, users, settings
         self.demo_logins = demo_logins
-        self._version = 0
         self._cache: dict[tuple, Any] = {}
+        self._computing: dict[tuple, threading.Lock] = {}
         self._lock = threading.Lock()
+        self._warming = threading.Lock()
 
     def changed(self) -> None:
-        """Called after every committed change: cached report results are stale."""
+        """Called after every committed change: cached results are stale; today's dashboard is recomputed in the background."""
         with self._lock:
-            self._version += 1
             self._cache.clear()
+        self.warm_in_background()
 
     def report(self, name: str, as_of: date, params: dict[str, Any]):
+        """A report result, computed once per (report, day, parameters) until the next change."""
         from graphcrm.reports import run_report
 
         key = (name, as_of, tuple(sorted((k, str(v)) for k, v in params.items())))
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
-        result = run_report(self.store, name, as_of, params, self.settings.policy)
-        with self._lock:
-            if len(self._cache) > 200:
-                self._cache.clear()
-            self._cache[key] = result
+            computing = self._computing.setdefault(key, threading.Lock())
+        with computing:                  # a second request for the same report waits for the first
+            with self._lock:
+                if key in self._cache:
+                    return self._cache[key]
+            result = run_report(self.store, name, as_of, params, self.settings.policy)
+            with self._lock:
+                if len(self._cache) > 200:
+                    self._cache.clear()
+                self._cache[key] = result
+                self._computing.pop(key, None)
         return result
+
+    def wait_until_warm(self, timeout: float = 600.0) -> bool:
+        """Block until a background warm-up (if any) has finished; True when it did within the timeout."""
+        if self._warming.acquire(timeout=timeout):
+            self._warming.release()
+            return True
+        return False
+
+    def warm_in_background(self) -> None:
+        if self._warming.acquire(blocking=False):
+            def work():
+                try:
+                    self.warm_dashboard()
+                finally:
+                    self._warming.release()
+            threading.Thread(target=work, name="graphcrm-warm", daemon=True).start()
 
     DASHBOARD_REPORTS = ("coverage", "coverage_gaps", "key_person_risk", "stale_clients", "stalled_stages", "truck_factor")
 
@@ -99,7 +123,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp, url_prefix="/api")
     if not app.config.get("TESTING"):
         # The dashboard runs six reports; at size M the first visit would wait seconds for them.
-        threading.Thread(target=app.extensions["graphcrm"].warm_dashboard, name="graphcrm-warm", daemon=True).start()
+        app.extensions["graphcrm"].warm_in_background()
     return app
 
 
