@@ -34,7 +34,7 @@ def pages(app, records):
     client.post("/login", data={"email": "manager@demo.example", "password": "demo-manager-password", "csrf_token": token})
     busy = max(records.clients, key=lambda c: c.value or 0).id
     staff = records.staff[1].id
-    urls = {"login (baseline)": "/login", "dashboard": f"/?as_of={AS_OF}", "graph": "/graph", "client": f"/clients/{busy}?as_of={AS_OF}",
+    urls = {"login (baseline)": "/login", "dashboard (today)": "/", "graph": "/graph", "client": f"/clients/{busy}?as_of={AS_OF}",
             "staff": f"/staff/{staff}?as_of={AS_OF}", "reports": "/reports", "report coverage_gaps": f"/reports/coverage_gaps?as_of={AS_OF}",
             "console": "/console", "audit": "/audit"}
     rows = []

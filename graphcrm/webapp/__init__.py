@@ -129,18 +129,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _demo_users(store, users) -> list[tuple[str, str, str]]:
     """One login per role for the demo (shown on the login page in demo mode only)."""
-    from graphcrm.timeline import staff_active
+    from graphcrm.timeline import span_active, staff_active
 
-    records = store.read_all()
     today = date.today()
-    tier = {s.id: s.tier for s in records.staff}
-    level = {t.key: t.level for t in records.tiers}
-    covering = sorted({c.staff for c in records.coverage if c.until is None and tier.get(c.staff) == c.tier
-                       and level.get(c.tier) == 1 and staff_active(next(s for s in records.staff if s.id == c.staff), today)})
+    first_tier = next((t.key for t in store.tiers() if t.level == 1), None)
+    covering = None
+    for staff_id in sorted(store.known_ids().staff):
+        # The staff login is a tier-1 person who covers a tier-1 stage today, so its forms do something.
+        view = store.staff_view(staff_id)
+        person = view.staff[0]
+        if person.tier == first_tier and staff_active(person, today) and any(
+                c.tier == first_tier and span_active(c.since, c.until, today) for c in view.coverage):
+            covering = staff_id
+            break
     logins = [("admin@demo.example", "admin", None), ("manager@demo.example", "manager", None),
               ("analyst@demo.example", "analyst", None)]
     if covering:
-        logins.append(("staff@demo.example", "staff", covering[0]))
+        logins.append(("staff@demo.example", "staff", covering))
     shown = []
     for email, role, staff in logins:
         password = f"demo-{role}-password"
