@@ -20,8 +20,9 @@ __all__ = ["create_app", "GraphCRMApp"]
 class GraphCRMApp:
     """Per-app state in app.extensions['graphcrm']: the store, users, settings and a report cache."""
 
-    def __init__(self, store, users, settings, demo_logins: list[tuple[str, str, str]]):
+    def __init__(self, store, users, settings, demo_logins: list[tuple[str, str, str]], warm: bool = True):
         self.store, self.users, self.settings = store, users, settings
+        self.warm = warm                 # compute the dashboard in the background (off in tests)
         self.demo_logins = demo_logins
         self._cache: dict[tuple, Any] = {}
         self._computing: dict[tuple, threading.Lock] = {}
@@ -63,7 +64,7 @@ class GraphCRMApp:
         return False
 
     def warm_in_background(self) -> None:
-        if self._warming.acquire(blocking=False):
+        if self.warm and self._warming.acquire(blocking=False):
             def work():
                 try:
                     self.warm_dashboard()
@@ -82,6 +83,8 @@ class GraphCRMApp:
                 return
 
     def close(self) -> None:
+        self.warm = False
+        self.wait_until_warm(timeout=120)          # never close the store under a running warm-up
         self.store.close()
         self.users.close()
 
@@ -114,16 +117,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     store = open_store(settings.store_url)
     users = UserStore(auth_db_for(settings.store_url, app.config["GRAPHCRM_AUTH_DB"] or os.environ.get("GRAPHCRM_AUTH_DB")))
     demo_logins = _demo_users(store, users) if app.config["GRAPHCRM_DEMO"] else []
-    app.extensions["graphcrm"] = GraphCRMApp(store, users, settings, demo_logins)
+    app.extensions["graphcrm"] = GraphCRMApp(store, users, settings, demo_logins, warm=not app.config.get("TESTING"))
 
     from graphcrm.webapp import api, pages, security
 
     security.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
-    if not app.config.get("TESTING"):
-        # The dashboard runs six reports; at size M the first visit would wait seconds for them.
-        app.extensions["graphcrm"].warm_in_background()
+    # The dashboard runs six reports; at size M the first visit would otherwise wait seconds for them.
+    app.extensions["graphcrm"].warm_in_background()
     return app
 
 
