@@ -105,7 +105,8 @@ def admin_import(records: Records, bolt_seconds: float) -> None:
         args = _admin_csvs(records, Path(tmp))
         env = {**os.environ, "NEO4J_HOME": home, "NEO4J_CONF": f"{home}/conf"}
         command = ["java", "-Xmx2g", "-cp", f"{home}/lib/*", "org.neo4j.cli.AdminTool", "database", "import", "full",
-                   "benchimport", "--overwrite-destination", "--id-type=string", "--threads=2", *args]
+                   "benchimport", "--overwrite-destination", "--id-type=string", "--threads=2",
+                   f"--report-file={tmp}/import.report", *args]
         started = time.perf_counter()
         result = subprocess.run(command, capture_output=True, text=True, env=env)
         elapsed = time.perf_counter() - started
