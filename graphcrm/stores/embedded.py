@@ -184,22 +184,15 @@ class EmbeddedStore:
 
     def list_audit(self, actor: str | None = None, action: str | None = None, target: str | None = None,
                    since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
-        clauses, values = [], []
-        for column, value in (("actor", actor), ("action", action)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                values.append(value)
-        if target is not None:
-            clauses.append("substr(target, 1, ?) = ?")
-            values += [len(target), target]
-        if since is not None:
-            clauses.append("at >= ?")
-            values.append(_datetime_out(since))
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        # One static query: a null filter matches everything, as in cypher/list_audit.cypher.
+        since_text = _datetime_out(since) if since is not None else None
         with self._lock:
             rows = self._db.execute(
-                f"SELECT id, at, actor, action, target, before, after FROM audit {where} ORDER BY at DESC, id DESC LIMIT ?",
-                (*values, limit)).fetchall()
+                "SELECT id, at, actor, action, target, before, after FROM audit "
+                "WHERE (:actor IS NULL OR actor = :actor) AND (:action IS NULL OR action = :action) "
+                "AND (:target IS NULL OR substr(target, 1, length(:target)) = :target) "
+                "AND (:since IS NULL OR at >= :since) ORDER BY at DESC, id DESC LIMIT :max",
+                {"actor": actor, "action": action, "target": target, "since": since_text, "max": limit}).fetchall()
         return [AuditEntry(r[0], datetime.fromisoformat(r[1]), *r[2:]) for r in rows]
 
     def tiers(self) -> list[Tier]:
