@@ -1,6 +1,7 @@
 """Mapping files: the real sample databases import through examples/, and their key-person facts come out right."""
 
 import csv
+import os
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
@@ -13,8 +14,16 @@ from graphcrm.mapping import read_mapped
 from graphcrm.reports import run_report
 
 ROOT = Path(__file__).resolve().parent.parent
-DATASETS = ROOT.parent / "shared" / "datasets"
+#: The real sample databases live in shared/ beside the checkout (CI lays it there too).
+DATASETS = Path(os.environ.get("GRAPHCRM_DATASETS", ROOT.parent / "shared" / "datasets"))
 AS_OF = date(2026, 1, 1)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _datasets_present():
+    if not (DATASETS / "northwind" / "orders.csv").is_file():
+        pytest.fail(f"the sample datasets are not at {DATASETS}: put shared/ beside the checkout or set GRAPHCRM_DATASETS",
+                    pytrace=False)
 
 
 def raw(dataset: str, table: str) -> list[dict[str, str]]:
