@@ -8,7 +8,6 @@ to a plain count of all COVERS relationships run in the same process.
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 
 from common import heading, median_of, neo4j_holding, open_store, organisation_folder
 

@@ -16,7 +16,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 from common import heading, median_of, neo4j_holding, open_store, organisation_folder
 

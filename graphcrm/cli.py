@@ -6,7 +6,6 @@ import os
 import sys
 from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 from typing import Iterator
 
 import click

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from graphcrm.config import Settings
 from graphcrm.errors import GraphCRMError
 from graphcrm.model import (
-    GRADES, ROLES as COVERAGE_ROLES, AuditEntry, Coverage, Engagement, Interaction, Membership, Need, Records, Staff,
+    GRADES, ROLES as COVERAGE_ROLES, AuditEntry, Coverage, Engagement, Interaction, Need, Records,
 )
 from graphcrm.render import to_json_value
 from graphcrm.timeline import span_active, staff_active, stage_on

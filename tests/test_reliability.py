@@ -14,8 +14,6 @@ import pytest
 from graphcrm.config import Settings
 from graphcrm.exporter import write_folder
 from graphcrm.generator import generate
-from graphcrm.importer import read_folder
-from graphcrm.model import Records
 from graphcrm.service import Service
 from graphcrm.stores import open_store
 from graphcrm.stores.users import User

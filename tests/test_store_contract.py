@@ -5,7 +5,7 @@ from datetime import date
 
 from graphcrm.exporter import write_folder
 from graphcrm.importer import read_folder
-from graphcrm.model import Client, Coverage, Interaction, Need, Records, Staff, Team
+from graphcrm.model import Client, Coverage, Interaction, Records, Staff, Team
 from graphcrm.stores import open_store
 
 from handbuilt import organisation
