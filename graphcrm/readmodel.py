@@ -8,8 +8,9 @@ from typing import Any
 
 from graphcrm.config import Settings
 from graphcrm.model import GRADE_ORDER, Records
+from graphcrm.reports.embedded import client_risk
 from graphcrm.service import PermissionDenied
-from graphcrm.timeline import grade_on, span_active, staff_active, stage_on, window_start
+from graphcrm.timeline import grade_on, span_active, staff_active, stage_on
 from graphcrm.stores.users import User
 
 __all__ = ["client_page", "staff_page", "dashboard", "may_read_everything", "require_everything", "my_clients"]
@@ -52,47 +53,33 @@ def client_page(store, settings: Settings, user: User, client: str, day: date) -
     first = next((t.key for t in tiers if t.level == 1), None)
     stage = stage_on(record.stage, handovers, day, first)
     required = settings.policy.min_per_tier[grade]
-    coverage_rows, counts = [], {}
+    coverage_rows = []
     for tier in tiers:
         active = sorted({c.staff for c in view.coverage if c.tier == tier.key and span_active(c.since, c.until, day)
                          and staff_active(staff.get(c.staff), day)})
         past = sorted({c.staff for c in view.coverage if c.tier == tier.key} - set(active))
-        counts[tier.key] = len(active)
         coverage_rows.append({"tier": tier.key, "level": tier.level, "name": tier.name, "staff": active, "past": past,
                               "required": required, "gap": len(active) < required, "current_stage": tier.key == stage})
-    interactions, needs = store.client_timeline(client, 200)
-    window = [i for i in interactions if window_start(day, settings.policy.concentration_window_days) < i.day <= day]
-    took_part: dict[str, int] = defaultdict(int)
-    for i in window:
-        for s in i.staff:
-            took_part[s] += 1
-    concentration = None
-    if len(window) >= settings.policy.concentration_min_interactions and took_part:
-        person, n = min(took_part.items(), key=lambda kv: (-kv[1], kv[0]))
-        if n / len(window) >= settings.policy.concentration_share:
-            concentration = {"staff": person, "share": round(n / len(window), 3)}
-    per_person: dict[str, set[str]] = defaultdict(set)
-    for row in coverage_rows:
-        for s in row["staff"]:
-            per_person[s].add(row["tier"])
+    interactions, needs = store.client_timeline(client, 100_000)
+    risk = client_risk({row["tier"]: set(row["staff"]) for row in coverage_rows}, [t.key for t in tiers], interactions, day,
+                       settings.policy)
     flags = []
-    if counts and min(counts.values()) == 0:
+    if risk["bus_factor"] == 0 and tiers:
         flags.append("a stage has no active coverer")
-    singles = [t for t, n in counts.items() if n == 1]
-    if singles:
-        flags.append("single point of failure at " + ", ".join(singles))
-    multi = sorted(s for s, ts in per_person.items() if len(ts) >= 2)
-    if multi:
-        flags.append("split authority broken: " + ", ".join(multi) + " cover several stages")
-    if len(tiers) >= 2 and any(len(ts) == len(tiers) for ts in per_person.values()):
-        flags.append("held end to end by " + ", ".join(sorted(s for s, ts in per_person.items() if len(ts) == len(tiers))))
-    if concentration:
-        flags.append(f"{concentration['staff']} took part in {concentration['share']:.0%} of recent interactions")
+    if risk["single_point_tiers"]:
+        flags.append("single point of failure at " + ", ".join(risk["single_point_tiers"]))
+    if risk["multi_tier_staff"]:
+        flags.append("split authority broken: " + ", ".join(risk["multi_tier_staff"]) + " cover several stages")
+    if risk["end_to_end_owner"]:
+        flags.append(f"held end to end by {risk['end_to_end_owner']}")
+    if risk["concentration_owner"]:
+        flags.append(f"{risk['concentration_owner']} took part in {risk['concentration_share']:.0%} of recent interactions")
     return {
         "client": record, "grade": grade, "stage": stage, "tiers": tiers, "coverage": coverage_rows, "flags": flags,
         "teams": sorted({e.team for e in view.engagements if span_active(e.since, e.until, day)}),
         "grade_history": [{"at": a.at, "grade": a.grade, "score": a.score, "staff": a.staff} for a in reversed(assessments)],
-        "interactions": interactions, "needs": needs, "last": interactions[0].day if interactions else None,
+        "interactions": interactions[:200], "needs": needs, "last": interactions[0].day if interactions else None,
+        "risk": risk,
     }
 
 

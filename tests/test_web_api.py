@@ -206,3 +206,18 @@ def test_a_zip_bomb_is_refused(app, tmp_path):
     response = client.post("/import", data={"csrf_token": token, "files": (io.BytesIO(buffer.getvalue()), "bomb.zip")},
                            content_type="multipart/form-data")
     assert response.status_code == 413
+
+
+def test_the_client_page_flags_are_the_key_person_risk_report(app):
+    """One home for the rules: the client page shows exactly what key_person_risk computes."""
+    from graphcrm import readmodel
+    from graphcrm.reports import run_report
+    from handbuilt import AS_OF
+
+    state = app.extensions["graphcrm"]
+    report = {r["client"]: r for r in run_report(state.store, "key_person_risk", AS_OF, {}, state.settings.policy).rows}
+    admin = state.users.get("admin@x.org")
+    for client in ("K1", "K2", "K3", "K4"):
+        risk = readmodel.client_page(state.store, state.settings, admin, client, AS_OF)["risk"]
+        expected = {k: v for k, v in report[client].items() if k not in ("client", "grade", "risk")}
+        assert {k: v for k, v in risk.items() if k != "flags"} == expected, client

@@ -11,7 +11,7 @@ from graphcrm.model import grade_rank
 from graphcrm.stores.memory import GraphIndex
 from graphcrm.timeline import grade_on, in_window, round3, span_active, staff_active, stage_on, window_start
 
-__all__ = ["EMBEDDED_REPORTS", "DayView"]
+__all__ = ["EMBEDDED_REPORTS", "DayView", "client_risk"]
 
 Rows = list[dict[str, Any]]
 
@@ -114,30 +114,35 @@ def _concentration(interactions, t: date, policy: Policy) -> tuple[str | None, f
     return None, None
 
 
+def client_risk(coverers: dict[str, set[str]], tier_keys: list[str], interactions, t: date, policy: Policy) -> dict[str, Any]:
+    """The key-person flags of one client (DESIGN 5.3): the one home of these rules, for the report and the client page."""
+    counts = [len(coverers.get(k, ())) for k in tier_keys]
+    bus_factor = min(counts) if counts else 0
+    single = [k for k, n in zip(tier_keys, counts) if n == 1]
+    tiers_of: dict[str, set[str]] = defaultdict(set)
+    for key, staff in coverers.items():
+        for s in staff:
+            tiers_of[s].add(key)
+    multi = sorted(s for s, ts in tiers_of.items() if len(ts) >= 2)
+    everything = set(tier_keys)
+    owners = sorted(s for s, ts in tiers_of.items() if len(everything) >= 2 and ts >= everything)
+    owner = owners[0] if owners else None
+    conc_owner, conc_share = _concentration(interactions, t, policy)
+    flags = sum((bus_factor == 0, bool(single), bool(multi), owner is not None, conc_owner is not None))
+    return {"bus_factor": bus_factor, "single_point_tiers": single, "multi_tier_staff": multi, "end_to_end_owner": owner,
+            "concentration_owner": conc_owner, "concentration_share": conc_share, "flags": flags}
+
+
 def key_person_risk(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
     view = DayView(g, t)
     grades, cov = view.grades(), view.coverers()
-    all_tiers = set(view.tier_keys)
     rows = []
     for cid in sorted(g.clients):
-        mine = cov.get(cid, {})
-        counts = [len(mine.get(k, ())) for k in view.tier_keys]
-        bus_factor = min(counts) if counts else 0
-        single = [k for k, n in zip(view.tier_keys, counts) if n == 1]
-        tiers_of: dict[str, set[str]] = defaultdict(set)
-        for key, staff in mine.items():
-            for s in staff:
-                tiers_of[s].add(key)
-        multi = sorted(s for s, ts in tiers_of.items() if len(ts) >= 2)
-        owners = sorted(s for s, ts in tiers_of.items() if len(all_tiers) >= 2 and ts >= all_tiers)
-        owner = owners[0] if owners else None
-        conc_owner, conc_share = _concentration(g.interactions_by_client.get(cid, {}).values(), t, policy)
-        flags = sum((bus_factor == 0, bool(single), bool(multi), owner is not None, conc_owner is not None))
+        risk = client_risk(cov.get(cid, {}), view.tier_keys, g.interactions_by_client.get(cid, {}).values(), t, policy)
+        flags = risk.pop("flags")
         if flags:
             grade = grades[cid]
-            rows.append({"client": cid, "grade": grade, "bus_factor": bus_factor, "single_point_tiers": single,
-                         "multi_tier_staff": multi, "end_to_end_owner": owner, "concentration_owner": conc_owner,
-                         "concentration_share": conc_share, "risk": policy.weight[grade] * flags})
+            rows.append({"client": cid, "grade": grade, **risk, "risk": policy.weight[grade] * flags})
     rows.sort(key=lambda r: (-r["risk"], r["client"]))
     return rows
 
