@@ -72,15 +72,15 @@ class GraphCRMApp:
                     self._warming.release()
             threading.Thread(target=work, name="graphcrm-warm", daemon=True).start()
 
-    DASHBOARD_REPORTS = ("coverage", "coverage_gaps", "key_person_risk", "stale_clients", "stalled_stages", "truck_factor")
-
     def warm_dashboard(self) -> None:
-        """Compute today's dashboard reports ahead of the first visit (errors surface on that visit instead)."""
-        for name in self.DASHBOARD_REPORTS:
-            try:
-                self.report(name, date.today(), {})
-            except Exception:
-                return
+        """Compute today's dashboard ahead of the first visit (errors surface on that visit instead)."""
+        from graphcrm import readmodel
+
+        today = date.today()
+        try:
+            readmodel.dashboard(lambda name, params: self.report(name, today, params).rows, today)
+        except Exception:
+            return
 
     def close(self) -> None:
         self.warm = False
