@@ -357,7 +357,9 @@ class Neo4jStore:
         return records
 
     def counts(self) -> dict[str, int]:
-        return self.read_all().counts()
+        """Counted by the server, in the order of Records (reading every record to count it cost seconds at size M)."""
+        found = {row["kind"]: row["n"] for row in self.read("counts")}
+        return {kind: found.get(kind, 0) for kind in Records().counts()}
 
     def clear(self) -> None:
         """Delete every node (tests and benchmarks only), in batches of auto-commit transactions."""
