@@ -17,7 +17,7 @@ from graphcrm.config import Settings
 from graphcrm.generator import DEFAULT_ANCHOR, generate
 from graphcrm.model import Interaction, Records
 from graphcrm.service import Service
-from graphcrm.stores.users import User
+from graphcrm.permissions import User
 
 ROUNDS, PER_ROUND = 5, 200
 NOW = datetime.combine(DEFAULT_ANCHOR, datetime.min.time(), tzinfo=timezone.utc)

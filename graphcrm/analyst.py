@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from graphcrm.config import Policy
-from graphcrm.errors import QueryRefused, StoreError
+from graphcrm.errors import NotSupported, QueryRefused
 from graphcrm.guard import DEFAULT_ROW_CAP, DEFAULT_TIMEOUT
-from graphcrm.queries import NamedQuery, library, parse_query_file
+from graphcrm.queries import ANALYST_KINDS, NamedQuery, bind, library, parse_query_file
+from graphcrm.stores.protocol import AnalystQueries, AnalystResult
 
-__all__ = ["prepare_analyst_query", "bind_named", "guess_value"]
+__all__ = ["run_analyst_query", "named_analyst_query", "guess_value", "NEEDS_NEO4J"]
+
+NEEDS_NEO4J = ("ad-hoc Cypher needs Neo4j (--store bolt://... or neo4j://...); "
+               "on the embedded store run the named reports with 'graphcrm report NAME'")
 
 
 def guess_value(raw: str) -> Any:
@@ -23,47 +26,31 @@ def guess_value(raw: str) -> Any:
         return raw
 
 
-def bind_named(named: NamedQuery, raw: dict[str, Any], policy: Policy) -> dict[str, Any]:
-    """Parameters for a named query: the user's typed values, then 'today' and policy defaults."""
-    from graphcrm.reports import policy_params
-
-    from_policy = policy_params(policy)
-    bound: dict[str, Any] = {}
-    for name in raw:
-        named.param(name)      # raises for an unknown parameter
-    for p in named.params:
-        if p.name in raw:
-            bound[p.name] = p.coerce(raw[p.name])
-        elif p.default == "today":
-            bound[p.name] = date.today()
-        elif p.default == "policy":
-            bound[p.name] = from_policy[p.name]
-        elif p.required:
-            from graphcrm.errors import ParameterError
-            raise ParameterError(f"{named.name}: parameter {p.name!r} is required ({p.doc})")
-        else:
-            bound[p.name] = p.default
-    return bound
-
-
-def prepare_analyst_query(store, name_or_file: str | None, text: str | None, raw: dict[str, str], policy: Policy,
-                          timeout: float | None = None, row_cap: int | None = None):
-    """Resolve what the analyst asked for and run it through the store's guarded read path."""
-    if getattr(store, "kind", None) != "neo4j":
-        raise StoreError("ad-hoc Cypher needs Neo4j (--store bolt://... or neo4j://...); "
-                         "on the embedded store run the named reports with 'graphcrm report NAME'")
-    if text is None:
-        assert name_or_file is not None
-        path = Path(name_or_file)
-        if name_or_file in library():
-            named = library()[name_or_file]
-        elif path.suffix == ".cypher" and path.is_file():
-            named = parse_query_file(path)
-        else:
-            raise QueryRefused(f"{name_or_file!r} is neither a named query (see cypher/) nor a .cypher file")
-        if named.kind in ("write", "schema"):
-            raise QueryRefused(f"{named.name} is a {named.kind} query; analyst queries are read-only")
-        text, params = named.text, bind_named(named, raw, policy)
+def named_analyst_query(name: str, allow_files: bool = False) -> NamedQuery:
+    """A query analysts may run by name (or, from the command line, a .cypher file); never a write or schema query."""
+    if name in library():
+        named = library()[name]
+    elif allow_files and name.endswith(".cypher") and Path(name).is_file():
+        named = parse_query_file(Path(name))
     else:
-        params = {k: guess_value(v) for k, v in raw.items()}
+        what = "a named query (see cypher/) nor a .cypher file" if allow_files else "a named query (see cypher/)"
+        raise QueryRefused(f"{name!r} is neither {what}")
+    if named.kind not in ANALYST_KINDS:
+        raise QueryRefused(f"{named.name} is a {named.kind} query; analyst queries are read-only")
+    return named
+
+
+def run_analyst_query(store, name: str | None, text: str | None, raw: dict[str, Any], policy: Policy,
+                      timeout: float | None = None, row_cap: int | None = None,
+                      allow_files: bool = False) -> AnalystResult:
+    """Resolve what the analyst asked for and run it through the store's guarded read path."""
+    if not isinstance(store, AnalystQueries):
+        raise NotSupported(NEEDS_NEO4J)
+    if text is None:
+        assert name is not None
+        named = named_analyst_query(name, allow_files)
+        bound = bind(named.params, raw, policy, owner=named.name)
+        text, params = named.text, bound.query_params(named)
+    else:
+        params = {k: guess_value(v) if isinstance(v, str) else v for k, v in raw.items()}
     return store.analyst_query(text, params, timeout=timeout or DEFAULT_TIMEOUT, row_cap=row_cap or DEFAULT_ROW_CAP)

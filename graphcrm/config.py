@@ -8,10 +8,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from graphcrm.errors import ConfigError
+from graphcrm.errors import ConfigError, ParameterError
 from graphcrm.model import GRADE_ORDER
 
-__all__ = ["Policy", "Settings", "load_settings", "DEFAULT_STORE", "DEFAULT_OWNERSHIP"]
+__all__ = ["Policy", "Settings", "load_settings", "DEFAULT_STORE", "DEFAULT_OWNERSHIP", "POLICY_PARAMS"]
 
 DEFAULT_STORE = "sqlite:///graphcrm.db"
 
@@ -42,6 +42,27 @@ class Policy:
     def stage_limit(self, tier_key: str | None) -> int:
         return self.max_stage_days_by_tier.get(tier_key or "", self.max_stage_days)
 
+    def as_params(self) -> dict[str, Any]:
+        """The policy as query parameters, by the names the cypher/ files declare (see POLICY_PARAMS)."""
+        return {name: _copy(getattr(self, attribute)) for name, attribute in POLICY_PARAMS.items()}
+
+    def overridden(self, params: dict[str, Any]) -> "Policy":
+        """This policy with some settings replaced, given by their parameter names; checked like the config file."""
+        table: dict[str, Any] = {}
+        for name, value in params.items():
+            if name not in POLICY_PARAMS:
+                raise ParameterError(f"{name!r} is not a policy setting ({', '.join(POLICY_PARAMS)})")
+            if name == "max_stage_days":
+                table.setdefault("max_stage_days", {}).update(value)
+            elif name == "max_stage_default":
+                table.setdefault("max_stage_days", {})["default"] = value
+            else:
+                table[name] = value
+        try:
+            return _policy_from(table, "parameters", base=self)
+        except ConfigError as exc:
+            raise ParameterError(str(exc)) from None
+
     def as_dict(self) -> dict[str, Any]:
         """The policy as echoed in JSON output."""
         return {
@@ -56,6 +77,25 @@ class Policy:
             "max_stage_days_by_tier": dict(self.max_stage_days_by_tier),
             "missed_window_days": self.missed_window_days,
         }
+
+
+#: Query parameter name -> Policy attribute, for every policy setting a query or report may take.
+POLICY_PARAMS: dict[str, str] = {
+    "min_per_tier": "min_per_tier",
+    "max_silence_days": "max_silence_days",
+    "weight": "weight",
+    "concentration_share": "concentration_share",
+    "concentration_window_days": "concentration_window_days",
+    "concentration_min_interactions": "concentration_min_interactions",
+    "truck_target": "truck_target",
+    "missed_window_days": "missed_window_days",
+    "max_stage_days": "max_stage_days_by_tier",
+    "max_stage_default": "max_stage_days",
+}
+
+
+def _copy(value: Any) -> Any:
+    return dict(value) if isinstance(value, dict) else value
 
 
 @dataclass(frozen=True)
@@ -86,8 +126,8 @@ def _number(where: str, value: Any, kind: type) -> Any:
     return kind(value)
 
 
-def _policy_from(table: dict[str, Any], where: str) -> Policy:
-    policy = Policy()
+def _policy_from(table: dict[str, Any], where: str, base: Policy | None = None) -> Policy:
+    policy = base or Policy()
     changes: dict[str, Any] = {}
     for key, value in table.items():
         at = f"{where}: policy.{key}"
@@ -104,7 +144,7 @@ def _policy_from(table: dict[str, Any], where: str) -> Policy:
             changes[key] = _number(at, value, _SCALARS[key])
         elif key == "max_stage_days":
             if isinstance(value, dict):
-                by_tier = {}
+                by_tier = dict(policy.max_stage_days_by_tier)
                 for tier, number in value.items():
                     if tier == "default":
                         changes["max_stage_days"] = _number(f"{at}.default", number, int)

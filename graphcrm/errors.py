@@ -1,37 +1,78 @@
-"""The GraphCRMError family: every error a user can cause, with a message fit to show them."""
+"""The GraphCRMError family: every error a user can cause, with its message, CLI exit code and HTTP status.
+
+Each class says once how it is reported: `exit_code` for the command line (one line on stderr),
+`http_status` for the web UI and the JSON API. `graphcrm.cli` and `graphcrm.webapp` read these
+two attributes and nothing else, so an error is reported the same way everywhere.
+"""
+
+from __future__ import annotations
 
 __all__ = [
     "GraphCRMError",
     "ConfigError",
+    "QueryLoadError",
+    "MappingError",
     "StoreError",
     "StoreUnavailable",
     "ImportFailed",
     "RowError",
     "QueryRefused",
     "QueryError",
+    "QueryTimeout",
     "UnknownReport",
+    "NotFound",
     "ParameterError",
+    "PermissionDenied",
+    "NotAuthenticated",
+    "ChangeRefused",
+    "Conflict",
+    "UserError",
+    "NotSupported",
 ]
 
 
 class GraphCRMError(Exception):
-    """Base of every error graphcrm reports to a user (CLI: one line, API: JSON)."""
+    """Base of every error graphcrm reports to a user (CLI: one line, API: JSON, pages: an error page)."""
 
     exit_code = 1
+    http_status = 400
+
+    @property
+    def kind(self) -> str:
+        return type(self).__name__
 
 
 class ConfigError(GraphCRMError):
-    """A bad store URL, config file or policy value."""
+    """A bad store URL, config file or policy value: the server's set-up, not the request."""
 
     exit_code = 2
+    http_status = 500
+
+
+class QueryLoadError(ConfigError):
+    """A .cypher file whose header is wrong; names file and line."""
+
+
+class MappingError(ConfigError):
+    """A mapping file that cannot be used; names the file and the key. It comes with the request, so a 400."""
+
+    http_status = 400
 
 
 class StoreError(GraphCRMError):
-    """The store refused or failed an operation."""
+    """The store refused or failed an operation; `code` is the database's own error code, when it gave one."""
+
+    http_status = 500
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.code = code
 
 
 class StoreUnavailable(StoreError):
     """The database cannot be reached."""
+
+    http_status = 503
 
 
 class RowError:
@@ -53,6 +94,7 @@ class ImportFailed(GraphCRMError):
     """An import was rejected before anything was written; carries every row error found."""
 
     exit_code = 3
+    http_status = 400
 
     def __init__(self, errors: list[RowError], total: int | None = None):
         self.errors = errors
@@ -66,21 +108,80 @@ class QueryRefused(GraphCRMError):
     """An analyst query that is not read-only, or uses a forbidden feature."""
 
     exit_code = 4
+    http_status = 403
 
 
 class QueryError(GraphCRMError):
-    """A query that failed on the server: syntax error, timeout, bad parameter."""
+    """A query that failed on the server: syntax error, bad parameter."""
 
     exit_code = 4
+    http_status = 400
+
+
+class QueryTimeout(QueryError):
+    """A query stopped at its time limit."""
+
+    http_status = 408
 
 
 class UnknownReport(GraphCRMError):
     """A report or named query that does not exist."""
 
     exit_code = 2
+    http_status = 404
+
+
+class NotFound(GraphCRMError):
+    """A client, staff member or team that does not exist (in a read: a change names it as ChangeRefused)."""
+
+    exit_code = 2
+    http_status = 404
 
 
 class ParameterError(GraphCRMError):
-    """A report parameter that is missing, unknown or of the wrong type."""
+    """A report parameter or request argument that is missing, unknown or of the wrong type."""
 
     exit_code = 2
+    http_status = 400
+
+
+class PermissionDenied(GraphCRMError):
+    """The acting user may not do this; the message names the rule."""
+
+    exit_code = 5
+    http_status = 403
+
+
+class NotAuthenticated(GraphCRMError):
+    """No valid login: no session, a revoked or expired token, or a departed staff member's login."""
+
+    exit_code = 5
+    http_status = 401
+
+
+class ChangeRefused(GraphCRMError):
+    """The change itself is wrong: unknown client, bad grade, a date that makes no sense."""
+
+    exit_code = 2
+    http_status = 400
+
+
+class Conflict(GraphCRMError):
+    """A change that contradicts what is stored (an id reused for different content, a stale plan); nothing was written."""
+
+    exit_code = 6
+    http_status = 409
+
+
+class UserError(GraphCRMError):
+    """A bad user name, role or password."""
+
+    exit_code = 2
+    http_status = 400
+
+
+class NotSupported(GraphCRMError):
+    """Something this store cannot do (ad-hoc Cypher on the embedded store)."""
+
+    exit_code = 2
+    http_status = 400

@@ -5,33 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from graphcrm.bulk import gc_paused
 from graphcrm.csvformat import COLUMNS, FILES, REQUIRED
 from graphcrm.errors import ImportFailed, RowError
+from graphcrm.times import day_of, moment_of
 from graphcrm.model import (
-    GRADES, KINDS, ROLES, Client, Coverage, Engagement, Interaction, Membership, Need, Records,
+    GRADES, KINDS, ROLES, Client, Coverage, Engagement, Interaction, KnownIds, Membership, Need, Records,
     Staff, Team, Tier,
 )
 
-__all__ = ["KnownIds", "read_folder", "validate_tables", "validate_rows", "read_table", "parse_date", "parse_datetime",
+__all__ = ["read_folder", "validate_tables", "validate_rows", "read_table",
            "MAX_REPORTED_ERRORS", "ImportErrors"]
 
 MAX_REPORTED_ERRORS = 100
-
-
-@dataclass
-class KnownIds:
-    """Ids already in the store, so an import may refer to records it does not carry itself."""
-
-    tiers: set[str] = field(default_factory=set)
-    staff: set[str] = field(default_factory=set)
-    teams: set[str] = field(default_factory=set)
-    clients: set[str] = field(default_factory=set)
 
 
 class _Bad(ValueError):
@@ -41,26 +31,6 @@ class _Bad(ValueError):
         super().__init__(reason)
         self.field_name = field_name
         self.reason = reason
-
-
-def parse_date(text: str) -> date:
-    try:
-        if len(text) != 10:
-            raise ValueError
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"bad date {text!r} (expected YYYY-MM-DD)") from None
-
-
-def parse_datetime(text: str) -> datetime:
-    """ISO 8601 date-time; without an offset it is taken as UTC. A bare date means midnight UTC."""
-    try:
-        value = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        raise ValueError(f"bad date-time {text!r} (expected ISO 8601, e.g. 2025-03-01T09:30:00Z)") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
 
 
 class _Row:
@@ -85,14 +55,14 @@ class _Row:
         if value is None:
             return None
         try:
-            return parse_date(value)
+            return day_of(value)
         except ValueError as exc:
             raise _Bad(name, str(exc)) from None
 
     def datetime(self, name: str) -> datetime:
         value = self.text(name, True)
         try:
-            return parse_datetime(value)
+            return moment_of(value)
         except ValueError as exc:
             raise _Bad(name, str(exc)) from None
 

@@ -17,18 +17,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 from graphcrm.csvformat import COLUMNS, FILES
-from graphcrm.errors import ConfigError, ImportFailed, RowError
-from graphcrm.importer import ImportErrors, KnownIds, read_table, validate_rows
+from graphcrm.errors import ImportFailed, MappingError, RowError
+from graphcrm.importer import ImportErrors, read_table, validate_rows
+from graphcrm.model import KnownIds
 from graphcrm.model import Records
 
 __all__ = ["Mapping", "load_mapping", "read_mapped", "map_rows"]
 
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 _KINDS = {name: kind for kind, name in FILES.items()} | {kind: kind for kind in FILES}
-
-
-class MappingError(ConfigError):
-    """A mapping file that cannot be used; names the file and the key."""
 
 
 # --- a small safe arithmetic language for `sum` expressions -----------------------------------

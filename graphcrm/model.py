@@ -9,7 +9,7 @@ from typing import Iterator
 __all__ = [
     "Tier", "Staff", "Team", "Membership", "Client", "Coverage", "Engagement",
     "Interaction", "Need", "Records", "RECORD_TYPES", "GRADES", "GRADE_ORDER",
-    "KINDS", "ROLES", "grade_rank", "AuditEntry",
+    "KINDS", "ROLES", "grade_rank", "AuditEntry", "KnownIds",
 ]
 
 GRADES = ("A", "B", "C")
@@ -209,3 +209,13 @@ class AuditEntry:
     target: str
     before: str | None = None     # JSON text
     after: str | None = None      # JSON text
+
+
+@dataclass
+class KnownIds:
+    """Ids already in the store, so an import may refer to records it does not carry itself."""
+
+    tiers: set[str] = field(default_factory=set)
+    staff: set[str] = field(default_factory=set)
+    teams: set[str] = field(default_factory=set)
+    clients: set[str] = field(default_factory=set)

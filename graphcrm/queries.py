@@ -1,4 +1,4 @@
-"""Loads cypher/*.cypher into named query objects, checking each header (the grammar is in cypher/README.md)."""
+"""Loads cypher/**/*.cypher into named query objects (the header grammar is in cypher/README.md) and binds their parameters."""
 
 from __future__ import annotations
 
@@ -10,13 +10,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from graphcrm.errors import ConfigError, ParameterError
+from graphcrm.config import Policy
+from graphcrm.errors import ParameterError, QueryLoadError, UnknownReport
 from graphcrm.paths import cypher_dir
 
-__all__ = ["Param", "NamedQuery", "QueryLibrary", "load_library", "library", "QueryLoadError", "PARAM_TYPES"]
+__all__ = ["Param", "NamedQuery", "QueryLibrary", "load_library", "library", "QueryLoadError", "PARAM_TYPES",
+           "Bound", "bind", "ANALYST_KINDS"]
 
 PARAM_TYPES = ("date", "datetime", "int", "float", "string", "bool", "list<string>", "list<map>", "map")
 KINDS = ("report", "extract", "write", "read", "schema")
+#: Kinds that only read: they run in READ transactions (routed to readers in a cluster), and analysts may run them.
+ANALYST_KINDS = ("report", "extract", "read")
 
 _HEADER = re.compile(r"^//\s*(?P<key>[a-z]+):\s*(?P<value>.*?)\s*$")
 _PARAM = re.compile(r"^(?P<name>[a-z_][a-z0-9_]*)\s+(?P<type>[a-z<>]+)(?:\s*=\s*(?P<default>.+?))?\s+--\s+(?P<doc>.+)$")
@@ -25,10 +29,6 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Strings, comments and backticked names are blanked before looking for $parameters.
 _NOISE = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.S)
 _USE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-
-
-class QueryLoadError(ConfigError):
-    """A .cypher file whose header is wrong; names file and line."""
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,11 @@ def _coerce(kind: str, raw: Any) -> Any:
         raise ValueError("not true/false")
     if kind == "list<string>":
         if isinstance(raw, (list, tuple)):
-            return [str(x) for x in raw]
-        return [part.strip() for part in str(raw).split(",") if part.strip()]
+            if not all(isinstance(x, str) for x in raw):
+                raise ValueError("not a list of strings")
+            return list(raw)
+        # Commas, semicolons or spaces between items: "S1,S2", "S1; S2" and "S1 S2" are the same list.
+        return [part for part in re.split(r"[,;\s]+", str(raw)) if part]
     if kind == "list<map>":
         value = raw if isinstance(raw, list) else json.loads(raw)
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
@@ -108,6 +111,11 @@ class NamedQuery:
     def column_names(self) -> list[str]:
         return [c for c, _ in self.columns]
 
+    @property
+    def writes(self) -> bool:
+        """Whether the query changes the database: its kind decides write or read routing."""
+        return self.kind not in ANALYST_KINDS
+
 
 class QueryLibrary:
     """The named queries of a cypher/ folder."""
@@ -119,7 +127,6 @@ class QueryLibrary:
         try:
             return self._queries[name]
         except KeyError:
-            from graphcrm.errors import UnknownReport
             raise UnknownReport(f"no named query {name!r}") from None
 
     def __contains__(self, name: str) -> bool:
@@ -234,12 +241,14 @@ def _strip_comments(body: str) -> str:
 
 
 def load_library(folder: Path | None = None) -> QueryLibrary:
+    """Every .cypher file under `folder`, in any sub-folder; names are unique across all of them."""
     folder = folder or cypher_dir()
     queries: dict[str, NamedQuery] = {}
-    for path in sorted(folder.glob("*.cypher")):
+    for path in sorted(folder.rglob("*.cypher")):
         query = parse_query_file(path)
         if query.name in queries:
-            raise QueryLoadError(f"{path}:1: duplicate query name {query.name!r} (also in {queries[query.name].path.name})")
+            first = queries[query.name].path.relative_to(folder)
+            raise QueryLoadError(f"{path}:1: duplicate query name {query.name!r} (also in {first})")
         queries[query.name] = query
     if not queries:
         raise QueryLoadError(f"{folder}: no .cypher files")
@@ -250,3 +259,61 @@ def load_library(folder: Path | None = None) -> QueryLibrary:
 def library() -> QueryLibrary:
     """The packaged cypher/ library, loaded once per process (it is read-only data)."""
     return load_library()
+
+
+# -- binding parameters: the one place a caller's raw values become a query's typed parameters ----------
+@dataclass(frozen=True)
+class Bound:
+    """A query's parameters once bound: the day, the caller's own values, and the policy in force.
+
+    `policy` already carries any policy setting the caller overrode (e.g. min_per_tier for one
+    run), so a Cypher file and its embedded twin read the same numbers.
+    """
+
+    as_of: date | None
+    values: dict[str, Any]
+    policy: Policy
+
+    def query_params(self, query: NamedQuery) -> dict[str, Any]:
+        """The parameter map `query` declares: the day, the caller's values and the policy settings."""
+        from_policy = self.policy.as_params()
+        out: dict[str, Any] = {}
+        for p in query.params:
+            if p.default == "today":
+                out[p.name] = self.as_of
+            elif p.default == "policy":
+                out[p.name] = from_policy[p.name]
+            else:
+                out[p.name] = self.values.get(p.name, p.default)
+        return out
+
+
+def bind(params: tuple[Param, ...], raw: dict[str, Any], policy: Policy, *, owner: str,
+         as_of: date | None = None) -> Bound:
+    """Type `raw` by the declarations in `params`; refuse unknown or missing ones.
+
+    A `today` parameter (as_of) comes from `raw`, else `as_of`, else today; a `policy` parameter
+    given in `raw` overrides that policy setting for this run; the rest are the caller's values.
+    """
+    known = {p.name: p for p in params}
+    for name in raw:
+        if name not in known:
+            names = ", ".join(p.name for p in params) or "none"
+            raise ParameterError(f"{owner}: unknown parameter {name!r} (it takes: {names})")
+    day = as_of
+    values: dict[str, Any] = {}
+    overrides: dict[str, Any] = {}
+    for p in params:
+        given = raw.get(p.name)
+        if p.default == "today":
+            day = p.coerce(given) if given not in (None, "") else (day or date.today())
+        elif p.default == "policy":
+            if given not in (None, ""):
+                overrides[p.name] = p.coerce(given)
+        elif given is not None:
+            values[p.name] = p.coerce(given)
+        elif p.required:
+            raise ParameterError(f"{owner}: parameter {p.name!r} is required ({p.doc})")
+        else:
+            values[p.name] = p.default
+    return Bound(day, values, policy.overridden(overrides) if overrides else policy)

@@ -1,4 +1,4 @@
-"""What the UI and API show: client, staff and dashboard views, with the read permissions of DESIGN 9."""
+"""What the UI and API show: client, staff and dashboard views, each behind the read permissions of graphcrm.permissions."""
 
 from __future__ import annotations
 
@@ -7,62 +7,42 @@ from datetime import date
 from typing import Any
 
 from graphcrm.config import Settings
-from graphcrm.model import GRADE_ORDER, Records
-from graphcrm.reports.embedded import client_risk
-from graphcrm.service import PermissionDenied
-from graphcrm.timeline import grade_on, span_active, staff_active, stage_on
-from graphcrm.stores.users import User
+from graphcrm.errors import NotFound
+from graphcrm.model import GRADE_ORDER
+from graphcrm.permissions import User, client_actions, may, require_read_client, require_read_staff
+from graphcrm.rules import (
+    active_coverers, client_risk, coverage_active, first_tier, grade_on, membership_active, span_active, staff_active,
+    stage_on, tiers_in_order,
+)
 
-__all__ = ["client_page", "staff_page", "dashboard", "may_read_everything", "require_everything", "my_clients"]
-
-_READ_ALL = ("admin", "manager", "analyst")
-
-
-def may_read_everything(user: User) -> bool:
-    return user.role in _READ_ALL
+__all__ = ["client_page", "staff_page", "dashboard", "my_clients"]
 
 
-def require_everything(user: User, what: str) -> None:
-    if not may_read_everything(user):
-        raise PermissionDenied(f"{what} is for managers, analysts and admins; staff see the clients they cover")
-
-
-def _readable_by_staff(store, user: User, client_view: Records, day: date) -> bool:
-    """Staff read the clients they actively cover and the clients their active teams engage."""
-    if any(c.staff == user.staff and span_active(c.since, c.until, day) for c in client_view.coverage):
-        return True
-    me = store.staff_view(user.staff) if user.staff else None
-    if me is None:
-        return False
-    teams = {m.team for m in me.memberships if span_active(m.since, m.until, day)}
-    return any(e.team in teams and span_active(e.since, e.until, day) for e in client_view.engagements)
-
-
-def client_page(store, settings: Settings, user: User, client: str, day: date) -> dict[str, Any] | None:
+def client_page(store, settings: Settings, user: User, client: str, day: date, today: date | None = None) -> dict[str, Any]:
+    """A client as of `day`; who may read it is decided on `today`, whatever day is shown."""
+    today = today or date.today()
     view = store.client_view(client)
     if view is None:
-        return None
-    if not may_read_everything(user) and not _readable_by_staff(store, user, view, day):
-        raise PermissionDenied(f"you do not cover {client} and none of your teams engages it")
+        raise NotFound(f"no client {client}")
+    my_view = store.staff_view(user.staff) if user.staff and not may(user, "read_all") else None
+    require_read_client(user, view, my_view, today)
     record = view.clients[0]
-    tiers = sorted(view.tiers, key=lambda t: (t.level, t.key))
+    tiers = tiers_in_order(view.tiers)
     staff = {s.id: s for s in view.staff}
     assessments = sorted((i for i in view.interactions if i.kind == "assessment"), key=lambda i: (i.at, i.id))
     handovers = [i for i in view.interactions if i.kind == "handover"]
     grade = grade_on(record.grade, assessments, day)
-    first = next((t.key for t in tiers if t.level == 1), None)
-    stage = stage_on(record.stage, handovers, day, first)
+    stage = stage_on(record.stage, handovers, day, first_tier(tiers))
     required = settings.policy.min_per_tier[grade]
+    active = active_coverers(view.coverage, staff, day)
     coverage_rows = []
     for tier in tiers:
-        active = sorted({c.staff for c in view.coverage if c.tier == tier.key and span_active(c.since, c.until, day)
-                         and staff_active(staff.get(c.staff), day)})
-        past = sorted({c.staff for c in view.coverage if c.tier == tier.key} - set(active))
-        coverage_rows.append({"tier": tier.key, "level": tier.level, "name": tier.name, "staff": active, "past": past,
-                              "required": required, "gap": len(active) < required, "current_stage": tier.key == stage})
+        now = sorted(active.get(tier.key, ()))
+        past = sorted({c.staff for c in view.coverage if c.tier == tier.key} - set(now))
+        coverage_rows.append({"tier": tier.key, "level": tier.level, "name": tier.name, "staff": now, "past": past,
+                              "required": required, "gap": len(now) < required, "current_stage": tier.key == stage})
     interactions, needs = store.client_timeline(client, 100_000)
-    risk = client_risk({row["tier"]: set(row["staff"]) for row in coverage_rows}, [t.key for t in tiers], interactions, day,
-                       settings.policy)
+    risk = client_risk(active, [t.key for t in tiers], interactions, day, settings.policy)
     flags = []
     if risk["bus_factor"] == 0 and tiers:
         flags.append("a stage has no active coverer")
@@ -79,28 +59,28 @@ def client_page(store, settings: Settings, user: User, client: str, day: date) -
         "teams": sorted({e.team for e in view.engagements if span_active(e.since, e.until, day)}),
         "grade_history": [{"at": a.at, "grade": a.grade, "score": a.score, "staff": a.staff} for a in reversed(assessments)],
         "interactions": interactions[:200], "needs": needs, "last": interactions[0].day if interactions else None,
-        "risk": risk,
+        "risk": risk, "actions": sorted(client_actions(user, view, today, settings.ownership)),
     }
 
 
-def staff_page(store, settings: Settings, user: User, staff: str, day: date) -> dict[str, Any] | None:
-    if not may_read_everything(user) and user.staff != staff:
-        raise PermissionDenied("staff see their own page only")
+def staff_page(store, settings: Settings, user: User, staff: str, day: date) -> dict[str, Any]:
+    require_read_staff(user, staff)
     view = store.staff_view(staff)
     if view is None:
-        return None
+        raise NotFound(f"no staff member {staff}")
     person = view.staff[0]
-    active = [c for c in view.coverage if span_active(c.since, c.until, day)] if staff_active(person, day) else []
+    people = {person.id: person}
+    active = [c for c in view.coverage if coverage_active(c, people, day)]
     clients = sorted({c.client for c in active})
     impact = None
-    if may_read_everything(user) and staff_active(person, day):
+    if may(user, "read_all") and staff_active(person, day):
         from graphcrm.reports import run_report
 
         impact = run_report(store, "departure_impact", day, {"staff": [staff]}, settings.policy)
     return {"staff": person, "active": staff_active(person, day), "coverage": sorted(active, key=lambda c: (c.client, c.tier)),
             "history": sorted((c for c in view.coverage if c not in active), key=lambda c: (c.client, c.tier, c.since or date.min)),
             "clients": clients, "load": len(clients), "capacity": person.capacity,
-            "teams": sorted({m.team for m in view.memberships if span_active(m.since, m.until, day)}), "impact": impact}
+            "teams": sorted({m.team for m in view.memberships if membership_active(m, people, day)}), "impact": impact}
 
 
 def my_clients(store, user: User, day: date) -> list[dict[str, Any]]:
@@ -108,8 +88,9 @@ def my_clients(store, user: User, day: date) -> list[dict[str, Any]]:
     view = store.staff_view(user.staff) if user.staff else None
     if view is None:
         return []
+    people = {view.staff[0].id: view.staff[0]}
     return [{"client": c.client, "tier": c.tier, "role": c.role, "since": c.since}
-            for c in sorted(view.coverage, key=lambda c: (c.client, c.tier)) if span_active(c.since, c.until, day)]
+            for c in sorted(view.coverage, key=lambda c: (c.client, c.tier)) if coverage_active(c, people, day)]
 
 
 def dashboard(run, day: date) -> dict[str, Any]:

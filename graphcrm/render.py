@@ -1,20 +1,27 @@
-"""Report results as an aligned table, JSON (DESIGN section 8) or spreadsheet-safe CSV."""
+"""Results as an aligned table, JSON (DESIGN section 8) or spreadsheet-safe CSV: one renderer for the CLI and the API."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import math
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-__all__ = ["to_json_value", "render_json", "render_csv", "render_table", "neutralise_cell", "cell_text"]
+__all__ = ["to_json_value", "json_text", "render_json", "render_csv", "render_table", "neutralise_cell", "cell_text",
+           "Output", "render", "report_output", "analyst_output", "audit_output", "FORMATS"]
+
+FORMATS = ("table", "json", "csv")
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def to_json_value(value: Any) -> Any:
-    """Dates as YYYY-MM-DD strings, date-times as ISO strings; containers recursively."""
+    """Dates as YYYY-MM-DD strings, date-times as ISO strings; containers recursively; no NaN or infinity (null)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
@@ -53,17 +60,13 @@ def neutralise_cell(text: str) -> str:
     return text
 
 
+def json_text(value: Any, indent: int | None = 2) -> str:
+    """Strict JSON text: NaN and infinity can never reach a client (they are not JSON)."""
+    return json.dumps(to_json_value(value), ensure_ascii=False, indent=indent, allow_nan=False)
+
+
 def render_json(result) -> str:
-    document = {
-        "report": result.report,
-        "as_of": to_json_value(result.as_of),
-        "params": to_json_value(result.params),
-        "policy": to_json_value(result.policy),
-        "rows": to_json_value(result.rows),
-    }
-    if result.summary is not None:
-        document["summary"] = to_json_value(result.summary)
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    return json_text(report_output(result).document)
 
 
 def render_csv(columns: list[str], rows: list[dict[str, Any]]) -> str:
@@ -94,3 +97,49 @@ def _is_number(value: Any) -> bool:
 def _clip(text: str, width: int) -> str:
     text = text.replace("\n", " ")
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@dataclass
+class Output:
+    """A result ready to print: its table (columns, rows), its JSON document, and lines that follow a table."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    document: Any
+    footer: list[str] = field(default_factory=list)
+    max_width: int = 48
+
+
+def render(output: Output, fmt: str) -> str:
+    """The text a command prints for --format table|json|csv."""
+    if fmt == "json":
+        return json_text(output.document) + "\n"
+    if fmt == "csv":
+        return render_csv(output.columns, output.rows)
+    return "\n".join([render_table(output.columns, output.rows, output.max_width), *output.footer]) + "\n"
+
+
+def report_output(result) -> Output:
+    """A report result (DESIGN section 8's JSON document, with `summary` where the report has one)."""
+    document = {"report": result.report, "as_of": to_json_value(result.as_of), "params": to_json_value(result.params),
+                "policy": to_json_value(result.policy), "rows": to_json_value(result.rows)}
+    footer = [f"({len(result.rows)} rows, {result.report} as of {result.as_of.isoformat()})"]
+    if result.summary is not None:
+        document["summary"] = to_json_value(result.summary)
+        footer.append("summary: " + json_text(result.summary, indent=None))
+    return Output(result.columns, result.rows, document, footer)
+
+
+def analyst_output(result) -> Output:
+    rows = [dict(zip(result.columns, row)) for row in result.rows]
+    document = {"columns": result.columns, "rows": to_json_value(rows), "truncated": result.truncated}
+    cut = {"rows": ", truncated at the row cap", "bytes": ", truncated at the size cap"}.get(result.cut or "", "")
+    if result.truncated and not cut:
+        cut = ", truncated at the row cap"
+    return Output(result.columns, rows, document, [f"({len(rows)} rows{cut})"])
+
+
+def audit_output(entries) -> Output:
+    rows = [asdict(e) for e in entries]
+    columns = ["at", "actor", "action", "target", "before", "after", "id"]
+    return Output(columns, rows, to_json_value(rows), [], max_width=60)

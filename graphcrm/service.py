@@ -1,7 +1,9 @@
-"""Every change the business makes: validated, checked against the acting user's role and tier, idempotent, audited.
+"""Every change the business makes: validated, permission-checked inside its transaction, idempotent, audited.
 
-The CLI, the web UI and the API all call these functions, so they cannot disagree. Split
-authority (DESIGN sections 1 and 9) lives here and nowhere else.
+The CLI, the web UI and the API all call these functions, so they cannot disagree. Each change
+names what it reads (a `Scope`); the store locks and reads it, and the change's plan checks the
+rules (graphcrm.permissions) on exactly what it read and returns what to write, with its audit
+entry, in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,37 +15,23 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 
 from graphcrm.config import Settings
-from graphcrm.errors import GraphCRMError
-from graphcrm.model import (
-    GRADES, ROLES as COVERAGE_ROLES, AuditEntry, Coverage, Engagement, Interaction, Need, Records,
-)
+from graphcrm.errors import ChangeRefused, Conflict
+from graphcrm.model import GRADES, ROLES as COVERAGE_ROLES, AuditEntry, Coverage, Engagement, Interaction, Need, Records
+from graphcrm.permissions import LOG_KINDS, User, acts_as_staff, authorise_record, client_stage, require
 from graphcrm.render import to_json_value
-from graphcrm.timeline import span_active, staff_active, stage_on
-from graphcrm.stores.users import User
+from graphcrm.rules import can_end_on, span_active, staff_active
+from graphcrm.stores.protocol import Planned, Scope, Snapshot
+from graphcrm.times import parse_moment
 
-__all__ = ["Service", "PermissionDenied", "ChangeRefused", "Change", "LOG_KINDS"]
+__all__ = ["Service", "Change", "LOG_KINDS"]
 
-LOG_KINDS = ("contact", "communication", "transaction")
-_MANAGING = ("admin", "manager")
 #: How far in the future an event may be dated (clock skew between a laptop and the server).
 _FUTURE_SLACK = timedelta(minutes=5)
 
 
-class PermissionDenied(GraphCRMError):
-    """The acting user may not make this change; the message names the rule."""
-
-    exit_code = 5
-
-
-class ChangeRefused(GraphCRMError):
-    """The change itself is wrong: unknown client, bad grade, a date that makes no sense."""
-
-    exit_code = 2
-
-
 @dataclass
 class Change:
-    """What a service call did: the records it wrote and the audit entry that records it."""
+    """What a service call did: the records it wrote and the audit entry that records it (None: nothing to do)."""
 
     action: str
     target: str
@@ -65,97 +53,54 @@ def _json(value: Any) -> str | None:
 
 
 class Service:
-    """The write use-cases, over one store. `clock` is injectable so tests control 'now'."""
+    """The write use-cases, over one store. `clock` is injectable so tests control 'now';
+    `on_commit` is called after every change that wrote something (the web app clears its caches)."""
 
-    def __init__(self, store, settings: Settings, clock: Callable[[], datetime] | None = None):
+    def __init__(self, store, settings: Settings, clock: Callable[[], datetime] | None = None,
+                 on_commit: Callable[[], None] | None = None):
         self.store = store
         self.settings = settings
         self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.on_commit = on_commit
 
-    # -- shared checks ---------------------------------------------------------------------
-    def _client_view(self, client: str) -> Records:
-        view = self.store.client_view(client)
-        if view is None:
-            raise ChangeRefused(f"unknown client {client!r}")
-        return view
-
-    def _staff_view(self, staff: str) -> Records:
-        view = self.store.staff_view(staff)
-        if view is None:
-            raise ChangeRefused(f"unknown staff member {staff!r}")
-        return view
-
-    def _require_managing(self, user: User, what: str) -> None:
-        if user.role not in _MANAGING:
-            raise PermissionDenied(f"only managers and admins may {what} (you are {user.role})")
-
+    # -- shared steps --------------------------------------------------------------------------
     def _when(self, at: datetime | None) -> datetime:
         now = self.clock()
         if at is None:
             return now
-        if at.tzinfo is None:
-            at = at.replace(tzinfo=timezone.utc)
+        at = parse_moment(at, "at")
         if at > now + _FUTURE_SLACK:
             raise ChangeRefused(f"{at.isoformat()} is in the future")
-        return at.astimezone(timezone.utc)
+        return at
 
-    def _authorise(self, user: User, action: str, view: Records, day: date) -> None:
-        """Split authority: staff record only for clients whose stage of their own tier they actively cover,
-        and only what their tier owns. Managers and admins may record anything; analysts nothing."""
-        if user.role in _MANAGING:
-            return
-        if user.role != "staff":
-            raise PermissionDenied(f"{user.role}s read but do not record (rule: staff, managers and admins record)")
-        if not user.staff:
-            raise PermissionDenied("this staff login is not linked to a staff member")
-        client = view.clients[0].id
-        # Everyone who covers or covered the client is in its view; anyone else covers nothing of it.
-        me = next((s for s in view.staff if s.id == user.staff), None)
-        if me is None:
-            raise PermissionDenied(f"split authority: {user.staff} does not cover {client}")
-        if not staff_active(me, self.clock().date()):
-            raise PermissionDenied(f"split authority: {user.staff} is no longer active, so records nothing")
-        tier_key = me.tier
-        levels = {t.key: t.level for t in view.tiers}
-        if tier_key not in levels:
-            raise PermissionDenied(f"split authority: {user.staff} has no tier, so owns no stage")
-        if action == "handover":
-            # The tier that holds the client's current stage is the one that hands it on.
-            current = self._stage(view, day)
-            if current != tier_key:
-                raise PermissionDenied(f"split authority: {client} is in stage {current!r}; only its {current} tier hands it on, "
-                                       f"not {tier_key}")
-        else:
-            owned = self.settings.ownership.get(levels[tier_key], ())
-            if action not in owned:
-                raise PermissionDenied(f"split authority: tier {tier_key} (level {levels[tier_key]}) records "
-                                       f"{', '.join(owned) or 'nothing'}, not {action}")
-        covers = any(c.staff == user.staff and c.tier == tier_key and span_active(c.since, c.until, day) for c in view.coverage)
-        if not covers or not staff_active(me, day):
-            raise PermissionDenied(f"split authority: {user.staff} does not actively cover the {tier_key} stage of {client} on {day}")
+    def _entry(self, user: User, action: str, target: str, before: Any, after: Any) -> AuditEntry:
+        after_json = _json(after)
+        return AuditEntry(f"A-{_digest(action, target, after_json)}", self.clock(), user.email, action, target,
+                          _json(before), after_json)
+
+    def _apply(self, scope: Scope, plan: Callable[[Snapshot], tuple[Planned | None, Change]]) -> Change:
+        """Run `plan` in the store's transaction; it returns what to write (or None) and the Change to report."""
+        outcome: list[Change] = []
+
+        def in_transaction(snapshot: Snapshot) -> Planned | None:
+            planned, change = plan(snapshot)
+            outcome[:] = [change]               # a retried transaction re-plans: keep the last answer
+            return planned
+
+        planned = self.store.change(scope, in_transaction)
+        if planned is not None and self.on_commit is not None:
+            self.on_commit()
+        return outcome[0]
 
     @staticmethod
-    def _stage(view: Records, day: date) -> str | None:
-        first = next((t.key for t in sorted(view.tiers, key=lambda t: (t.level, t.key)) if t.level == 1), None)
-        handovers = [i for i in view.interactions if i.kind == "handover"]
-        return stage_on(view.clients[0].stage, handovers, day, first)
+    def _client(snapshot: Snapshot, client: str) -> Records:
+        view = snapshot.clients.get(client)
+        if view is None:
+            raise ChangeRefused(f"unknown client {client!r}")
+        return view
 
-    def _participants(self, user: User, staff: list[str] | None, view: Records) -> tuple[str, ...]:
-        people = set(staff or [])
-        if user.role == "staff" and user.staff:
-            people.add(user.staff)          # staff record what they took part in
-        unknown = people - {s.id for s in view.staff}          # the client's coverers need no look-up
-        missing = sorted(unknown - self.store.existing_staff(sorted(unknown))) if unknown else []
-        if missing:
-            raise ChangeRefused(f"unknown staff member {missing[0]!r}")
-        return tuple(sorted(people))
-
-    def _commit(self, user: User, action: str, target: str, records: Records, before: Any, after: Any, message: str) -> Change:
-        after_json = _json(after)
-        entry = AuditEntry(f"A-{_digest(action, target, after_json)}", self.clock(), user.email, action, target,
-                           _json(before), after_json)
-        self.store.write(records, audit=entry)
-        return Change(action, target, records, entry, message)
+    def _today(self) -> date:
+        return self.clock().date()
 
     # -- recording interactions, assessments, handovers and needs ----------------------------
     def log_interaction(self, user: User, client: str, kind: str, at: datetime | None = None,
@@ -175,141 +120,264 @@ class Service:
 
     def handover(self, user: User, client: str, stage: str, at: datetime | None = None, summary: str | None = None,
                  staff: list[str] | None = None, id: str | None = None) -> Change:
-        view = self._client_view(client)
-        when = self._when(at)
-        if stage not in {t.key for t in view.tiers}:
-            raise ChangeRefused(f"stage {stage!r} is not a tier ({', '.join(t.key for t in view.tiers)})")
-        current = self._stage(view, when.date())
-        if stage == current:
-            raise ChangeRefused(f"{client} is already in stage {stage!r}")
-        return self._record(user, client, "handover", when, staff, summary, id, stage=stage, view=view)
+        def check(view: Records, day: date) -> None:
+            if stage not in {t.key for t in view.tiers}:
+                raise ChangeRefused(f"stage {stage!r} is not a tier ({', '.join(t.key for t in view.tiers)})")
+            if stage == client_stage(view, day):
+                raise ChangeRefused(f"{client} is already in stage {stage!r}")
+
+        return self._record(user, client, "handover", at, staff, summary, id, check=check, stage=stage)
 
     def _record(self, user: User, client: str, kind: str, at: datetime | None, staff: list[str] | None,
-                summary: str | None, id: str | None, view: Records | None = None, **fields: Any) -> Change:
-        view = view or self._client_view(client)
+                summary: str | None, id: str | None, check: Callable[[Records, date], None] | None = None,
+                **fields: Any) -> Change:
         when = self._when(at)
-        self._authorise(user, kind, view, when.date())
-        people = self._participants(user, staff, view)
-        interaction_id = id or f"I-{_digest(client, kind, when.isoformat(), ';'.join(people), summary, sorted(fields.items()))}"
-        interaction = Interaction(interaction_id, client, kind, when, people, summary=summary, **fields)
-        return self._commit(user, "log" if kind in LOG_KINDS else kind, f"client:{client}", Records(interactions=[interaction]),
-                            None, interaction, f"recorded {kind} {interaction_id} with {client}")
+        people = set(staff or [])
+        if acts_as_staff(user):
+            people.add(user.staff)          # staff record what they took part in
+        participants = tuple(sorted(people))
+        scope = Scope(clients=(client,), people=participants, interactions=(id,) if id else ())
+
+        def plan(snapshot: Snapshot):
+            view = self._client(snapshot, client)
+            if check is not None:
+                check(view, when.date())
+            authorise_record(user, kind, view, when.date(), self._today(), self.settings.ownership)
+            missing = sorted(people - set(snapshot.people))
+            if missing:
+                raise ChangeRefused(f"unknown staff member {missing[0]!r}")
+            stored = snapshot.interactions.get(id) if id else None
+            moment = stored.at if stored is not None and at is None else when
+            interaction_id = id or f"I-{_digest(client, kind, moment.isoformat(), ';'.join(participants), summary, sorted(fields.items()))}"
+            interaction = Interaction(interaction_id, client, kind, moment, participants, summary=summary, **fields)
+            action = "log" if kind in LOG_KINDS else kind
+            entry = self._entry(user, action, f"client:{client}", None, interaction)
+            records = Records(interactions=[interaction])
+            if stored is not None:
+                if stored != interaction:
+                    raise Conflict(f"interaction {interaction_id} is already recorded with other content "
+                                   f"({_difference(stored, interaction)}); use a new id")
+                return None, Change(action, f"client:{client}", records, entry,
+                                    f"{kind} {interaction_id} with {client} was already recorded")
+            return Planned(records, entry), Change(action, f"client:{client}", records, entry,
+                                                   f"recorded {kind} {interaction_id} with {client}")
+
+        return self._apply(scope, plan)
 
     def record_need(self, user: User, client: str, summary: str, detected: date | None = None, source: str | None = None,
                     staff: str | None = None, id: str | None = None) -> Change:
-        view = self._client_view(client)
-        today = self.clock().date()
-        detected = detected or today
-        if detected > today:
-            raise ChangeRefused(f"detected {detected} is in the future")
+        today = self._today()
+        when = detected or today
+        if when > today:
+            raise ChangeRefused(f"detected {when} is in the future")
         if not summary or not summary.strip():
             raise ChangeRefused("a need needs a summary")
-        self._authorise(user, "need", view, detected)
-        if user.role == "staff":
-            staff = user.staff          # a staff member records the needs they captured themselves
-        if staff is not None and not self.store.existing_staff([staff]):
-            raise ChangeRefused(f"unknown staff member {staff!r}")
-        need = Need(id or f"N-{_digest(client, detected, summary, staff)}", client, detected, summary.strip(), source, staff)
-        return self._commit(user, "need", f"client:{client}", Records(needs=[need]), None, need,
-                            f"recorded need {need.id} of {client}")
+        captured = user.staff if acts_as_staff(user) else staff      # staff record the needs they captured themselves
+        scope = Scope(clients=(client,), people=tuple(p for p in {captured, user.staff} if p), needs=(id,) if id else ())
+
+        def plan(snapshot: Snapshot):
+            view = self._client(snapshot, client)
+            authorise_record(user, "need", view, when, today, self.settings.ownership)
+            if captured is not None and captured not in snapshot.people:
+                raise ChangeRefused(f"unknown staff member {captured!r}")
+            stored = snapshot.needs.get(id) if id else None
+            day = stored.detected if stored is not None and detected is None else when
+            need = Need(id or f"N-{_digest(client, day, summary, captured)}", client, day, summary.strip(), source, captured)
+            entry = self._entry(user, "need", f"client:{client}", None, need)
+            records = Records(needs=[need])
+            if stored is not None:
+                if stored != need:
+                    raise Conflict(f"need {need.id} is already recorded with other content ({_difference(stored, need)}); "
+                                   "use a new id")
+                return None, Change("need", f"client:{client}", records, entry, f"need {need.id} of {client} was already recorded")
+            return Planned(records, entry), Change("need", f"client:{client}", records, entry,
+                                                   f"recorded need {need.id} of {client}")
+
+        return self._apply(scope, plan)
 
     # -- coverage and teams ------------------------------------------------------------------
     def assign(self, user: User, staff: str, client: str, tier: str, role: str = "lead", since: date | None = None) -> Change:
-        self._require_managing(user, "assign coverage")
-        since = since or self.clock().date()
-        view = self._client_view(client)
-        person = self._staff_view(staff).staff[0]
-        if tier not in {t.key for t in view.tiers}:
-            raise ChangeRefused(f"tier {tier!r} does not exist ({', '.join(t.key for t in view.tiers)})")
-        if role not in COVERAGE_ROLES:
-            raise ChangeRefused(f"role {role!r} is not lead or backup")
-        if not staff_active(person, since):
-            raise ChangeRefused(f"{staff} is not active on {since}")
-        coverage = Coverage(staff, client, tier, role, since, None)
-        for existing in view.coverage:
-            if existing.identity == coverage.identity and existing.until is None:
-                if existing.role == role:
-                    return Change("assign", f"client:{client}", Records(), None, f"{staff} already covers {client} ({tier}) since {since}")
-            elif (existing.staff, existing.tier) == (staff, tier) and span_active(existing.since, existing.until, since):
-                raise ChangeRefused(f"{staff} already covers the {tier} stage of {client} since {existing.since}; release it first")
-        return self._commit(user, "assign", f"client:{client}", Records(coverage=[coverage]), None, coverage,
-                            f"{staff} covers the {tier} stage of {client} from {since}")
+        require(user, "manage", "assign coverage")
+        since = since or self._today()
+        target = f"client:{client}"
+
+        def plan(snapshot: Snapshot):
+            view = self._client(snapshot, client)
+            person = snapshot.staff.get(staff)
+            if person is None:
+                raise ChangeRefused(f"unknown staff member {staff!r}")
+            if tier not in {t.key for t in view.tiers}:
+                raise ChangeRefused(f"tier {tier!r} does not exist ({', '.join(t.key for t in view.tiers)})")
+            if role not in COVERAGE_ROLES:
+                raise ChangeRefused(f"role {role!r} is not lead or backup")
+            if not staff_active(person.staff[0], since):
+                raise ChangeRefused(f"{staff} is not active on {since}")
+            coverage = Coverage(staff, client, tier, role, since, None)
+            for existing in view.coverage:
+                if existing.identity == coverage.identity and existing.until is None:
+                    if existing.role == role:
+                        return None, Change("assign", target, Records(), None,
+                                            f"{staff} already covers {client} ({tier}) since {since}")
+                elif (existing.staff, existing.tier) == (staff, tier) and span_active(existing.since, existing.until, since):
+                    raise ChangeRefused(f"{staff} already covers the {tier} stage of {client} since {existing.since}; release it first")
+            records = Records(coverage=[coverage])
+            entry = self._entry(user, "assign", target, None, coverage)
+            return Planned(records, entry), Change("assign", target, records, entry,
+                                                   f"{staff} covers the {tier} stage of {client} from {since}")
+
+        return self._apply(Scope(clients=(client,), staff=(staff,)), plan)
 
     def release(self, user: User, staff: str, client: str, tier: str, until: date | None = None) -> Change:
-        self._require_managing(user, "release coverage")
-        until = until or self.clock().date()
-        view = self._client_view(client)
-        mine = [c for c in view.coverage if (c.staff, c.tier) == (staff, tier)]
-        if any(c.until == until for c in mine):
-            return Change("release", f"client:{client}", Records(), None, f"{staff} already stopped covering {client} ({tier}) on {until}")
-        open_ = [c for c in mine if span_active(c.since, c.until, until) and (c.since is None or c.since < until)]
-        if not open_:
-            raise ChangeRefused(f"{staff} does not cover the {tier} stage of {client} on {until}")
-        before = open_[0]
-        after = replace(before, until=until)
-        return self._commit(user, "release", f"client:{client}", Records(coverage=[after]), before, after,
-                            f"{staff} stops covering the {tier} stage of {client} on {until}")
+        require(user, "manage", "release coverage")
+        until = until or self._today()
+        target = f"client:{client}"
+
+        def plan(snapshot: Snapshot):
+            view = self._client(snapshot, client)
+            mine = [c for c in view.coverage if (c.staff, c.tier) == (staff, tier)]
+            if any(c.until == until for c in mine):
+                return None, Change("release", target, Records(), None,
+                                    f"{staff} already stopped covering {client} ({tier}) on {until}")
+            open_ = [c for c in mine if can_end_on(c.since, c.until, until)]
+            if not open_:
+                raise ChangeRefused(f"{staff} does not cover the {tier} stage of {client} on {until}")
+            before = open_[0]
+            after = replace(before, until=until)
+            records = Records(coverage=[after])
+            entry = self._entry(user, "release", target, before, after)
+            return Planned(records, entry), Change("release", target, records, entry,
+                                                   f"{staff} stops covering the {tier} stage of {client} on {until}")
+
+        return self._apply(Scope(clients=(client,), people=(staff,)), plan)
 
     def engage(self, user: User, team: str, client: str, since: date | None = None) -> Change:
-        self._require_managing(user, "move a team onto a client")
-        since = since or self.clock().date()
-        self._client_view(client)
-        view = self.store.team_view(team)
-        if view is None:
-            raise ChangeRefused(f"unknown team {team!r}")
-        engagement = Engagement(team, client, since, None)
-        if any(e.client == client and span_active(e.since, e.until, since) for e in view.engagements):
-            return Change("engage", f"client:{client}", Records(), None, f"{team} already engages {client}")
-        return self._commit(user, "engage", f"client:{client}", Records(engagements=[engagement]), None, engagement,
-                            f"{team} engages {client} from {since}")
+        require(user, "manage", "move a team onto a client")
+        since = since or self._today()
+        target = f"client:{client}"
+
+        def plan(snapshot: Snapshot):
+            self._client(snapshot, client)
+            view = snapshot.teams.get(team)
+            if view is None:
+                raise ChangeRefused(f"unknown team {team!r}")
+            if any(e.client == client and span_active(e.since, e.until, since) for e in view.engagements):
+                return None, Change("engage", target, Records(), None, f"{team} already engages {client}")
+            engagement = Engagement(team, client, since, None)
+            records = Records(engagements=[engagement])
+            entry = self._entry(user, "engage", target, None, engagement)
+            return Planned(records, entry), Change("engage", target, records, entry, f"{team} engages {client} from {since}")
+
+        return self._apply(Scope(clients=(client,), teams=(team,)), plan)
 
     def disengage(self, user: User, team: str, client: str, until: date | None = None) -> Change:
-        self._require_managing(user, "move a team off a client")
-        until = until or self.clock().date()
-        view = self.store.team_view(team)
-        if view is None:
-            raise ChangeRefused(f"unknown team {team!r}")
-        open_ = [e for e in view.engagements if e.client == client and span_active(e.since, e.until, until)
-                 and (e.since is None or e.since < until)]
-        if not open_:
-            raise ChangeRefused(f"{team} does not engage {client} on {until}")
-        after = replace(open_[0], until=until)
-        return self._commit(user, "disengage", f"client:{client}", Records(engagements=[after]), open_[0], after,
-                            f"{team} stops engaging {client} on {until}")
+        require(user, "manage", "move a team off a client")
+        until = until or self._today()
+        target = f"client:{client}"
+
+        def plan(snapshot: Snapshot):
+            view = snapshot.teams.get(team)
+            if view is None:
+                raise ChangeRefused(f"unknown team {team!r}")
+            open_ = [e for e in view.engagements if e.client == client and can_end_on(e.since, e.until, until)]
+            if not open_:
+                raise ChangeRefused(f"{team} does not engage {client} on {until}")
+            after = replace(open_[0], until=until)
+            records = Records(engagements=[after])
+            entry = self._entry(user, "disengage", target, open_[0], after)
+            return Planned(records, entry), Change("disengage", target, records, entry,
+                                                   f"{team} stops engaging {client} on {until}")
+
+        return self._apply(Scope(clients=(client,), teams=(team,)), plan)
 
     # -- departures --------------------------------------------------------------------------
     def preview_leave(self, user: User, staff: str, on: date):
         """The departure_impact of this person leaving on `on`, with successors: shown before confirming."""
-        self._require_managing(user, "record a departure")
-        self._staff_view(staff)
+        require(user, "manage", "record a departure")
+        if self.store.staff_view(staff) is None:
+            raise ChangeRefused(f"unknown staff member {staff!r}")
         from graphcrm.reports import run_report
 
         return run_report(self.store, "departure_impact", on, {"staff": [staff]}, self.settings.policy)
 
     def leave(self, user: User, staff: str, on: date) -> Change:
         """Record that `staff` leaves on `on`: end their coverage and memberships that day; history stays."""
-        self._require_managing(user, "record a departure")
-        view = self._staff_view(staff)
-        person = view.staff[0]
-        if person.left == on:
-            return Change("leave", f"staff:{staff}", Records(), None, f"{staff} already leaves on {on}")
-        if not staff_active(person, on):
-            raise ChangeRefused(f"{staff} is not active on {on} (joined {person.joined}, left {person.left})")
-        ended_coverage = [replace(c, until=on) for c in view.coverage
-                          if span_active(c.since, c.until, on) and (c.since is None or c.since < on)]
-        ended_memberships = [replace(m, until=on) for m in view.memberships
-                             if span_active(m.since, m.until, on) and (m.since is None or m.since < on)]
-        after_person = replace(person, left=on)
-        records = Records(staff=[after_person], coverage=ended_coverage, memberships=ended_memberships)
-        return self._commit(user, "leave", f"staff:{staff}", records, {"left": person.left},
-                            {"left": on, "coverage_ended": len(ended_coverage), "memberships_ended": len(ended_memberships)},
-                            f"{staff} leaves on {on}: {len(ended_coverage)} coverages and {len(ended_memberships)} memberships end")
+        require(user, "manage", "record a departure")
+        target = f"staff:{staff}"
+
+        def plan(snapshot: Snapshot):
+            view = snapshot.staff.get(staff)
+            if view is None:
+                raise ChangeRefused(f"unknown staff member {staff!r}")
+            person = view.staff[0]
+            if person.left == on:
+                return None, Change("leave", target, Records(), None, f"{staff} already leaves on {on}")
+            if not staff_active(person, on):
+                raise ChangeRefused(f"{staff} is not active on {on} ({_tenure(person)})")
+            ended_coverage = [replace(c, until=on) for c in view.coverage if can_end_on(c.since, c.until, on)]
+            ended_memberships = [replace(m, until=on) for m in view.memberships if can_end_on(m.since, m.until, on)]
+            records = Records(staff=[replace(person, left=on)], coverage=ended_coverage, memberships=ended_memberships)
+            entry = self._entry(user, "leave", target, {"left": person.left},
+                                {"left": on, "coverage_ended": len(ended_coverage), "memberships_ended": len(ended_memberships)})
+            return Planned(records, entry), Change(
+                "leave", target, records, entry,
+                f"{staff} leaves on {on}: {len(ended_coverage)} coverages and {len(ended_memberships)} memberships end")
+
+        # The clients whose coverage ends are locked too: a staff member's write to one of them waits.
+        view = self.store.staff_view(staff)
+        clients = tuple(sorted({c.client for c in view.coverage})) if view else ()
+        return self._apply(Scope(clients=clients, staff=(staff,)), plan)
+
+    # -- bulk imports --------------------------------------------------------------------------------
+    def import_records(self, user: User, records: Records, source: str,
+                       progress: Callable[[int], None] | None = None) -> Change:
+        """A validated import: every record upserted (re-importing changes nothing), then one audit entry of who
+        imported what. The entry follows the data: it never claims an import that did not complete."""
+        require(user, "import", "Importing data")
+        counts = {kind: n for kind, n in records.counts().items() if n}
+        self.store.write(records, progress=progress)
+        entry = self._entry(user, "import", f"import:{source}", None,
+                            {"records": counts, "at": self.clock().isoformat()})
+        self.store.write(Records(), audit=entry)
+        if self.on_commit is not None:
+            self.on_commit()
+        described = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "nothing"
+        return Change("import", f"import:{source}", records, entry, f"imported {described}")
 
     # -- the audit trail -----------------------------------------------------------------------
     def audit(self, user: User, actor: str | None = None, action: str | None = None, target: str | None = None,
               since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
-        if user.role == "staff":
+        from graphcrm.permissions import may
+
+        if not may(user, "audit_all"):
             if actor not in (None, user.email):
-                raise PermissionDenied("staff see only their own changes in the audit trail")
+                require(user, "audit_all", "the audit trail of others")
             actor = user.email
         return self.store.list_audit(actor=actor, action=action, target=target, since=since, limit=limit)
+
+
+def _tenure(person) -> str:
+    if person.left is not None:
+        return f"they left on {person.left}"
+    if person.joined is not None:
+        return f"they join on {person.joined}"
+    return "not employed then"
+
+
+def _difference(stored, new) -> str:
+    """The fields in which two records differ, in words: 'client K1 vs K2, summary ...'."""
+    parts = []
+    for name in stored.__dataclass_fields__:
+        a, b = getattr(stored, name), getattr(new, name)
+        if a != b:
+            parts.append(f"{name} {_shown(a)} vs {_shown(b)}")
+    return "; ".join(parts) or "same content"
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return ",".join(value) or "none"
+    return repr(value)

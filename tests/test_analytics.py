@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from graphcrm.config import Policy
 from graphcrm.reports.analytics import CoverageExtract, brokers, coverage_graph, truck_factor
-from graphcrm.timeline import round3
+from graphcrm.rules import round3
 
 
 @st.composite

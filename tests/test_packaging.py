@@ -17,7 +17,8 @@ def test_pip_install_into_a_clean_venv_gives_a_working_graphcrm(tmp_path):
                              capture_output=True, text=True)
     assert install.returncode == 0, install.stderr[-2000:]
     site = next((venv / "lib").glob("python*/site-packages"))
-    assert (site / "graphcrm" / "cypher" / "coverage.cypher").is_file()
+    assert (site / "graphcrm" / "cypher" / "reports" / "coverage.cypher").is_file()
+    assert (site / "graphcrm" / "cypher" / "writes" / "lock_scope.cypher").is_file()
     assert (site / "graphcrm" / "cypher" / "README.md").is_file()
     assert (site / "graphcrm" / "web" / "templates" / "graph.html").is_file()
     assert (site / "graphcrm" / "web" / "static" / "vendor" / "cytoscape" / "cytoscape.min.js").is_file()

@@ -16,7 +16,7 @@ from graphcrm.exporter import write_folder
 from graphcrm.generator import generate
 from graphcrm.service import Service
 from graphcrm.stores import open_store
-from graphcrm.stores.users import User
+from graphcrm.permissions import User
 
 from handbuilt import organisation
 

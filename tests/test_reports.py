@@ -7,7 +7,7 @@ import pytest
 
 from graphcrm.config import Policy
 from graphcrm.reports import run_report
-from graphcrm.timeline import round3
+from graphcrm.rules import round3
 
 from handbuilt import AS_OF, organisation
 

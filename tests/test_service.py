@@ -7,8 +7,9 @@ import pytest
 
 from graphcrm.config import Settings
 from graphcrm.model import Records
-from graphcrm.service import ChangeRefused, PermissionDenied, Service
-from graphcrm.stores.users import User
+from graphcrm.errors import ChangeRefused, PermissionDenied
+from graphcrm.service import Service
+from graphcrm.permissions import User
 
 from handbuilt import organisation
 

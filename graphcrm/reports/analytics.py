@@ -9,9 +9,10 @@ from typing import Any
 import networkx as nx
 
 from graphcrm.config import Policy
-from graphcrm.timeline import round3
+from graphcrm.errors import ParameterError
+from graphcrm.rules import round3
 
-__all__ = ["CoverageExtract", "truck_factor", "brokers", "coverage_graph"]
+__all__ = ["CoverageExtract", "truck_factor", "brokers", "coverage_graph", "truck_factor_report", "brokers_report"]
 
 
 @dataclass
@@ -21,6 +22,11 @@ class CoverageExtract:
     tiers: list[str]                                   # tier keys by level
     edges: list[tuple[str, str, str]]                  # (staff, client, tier), active on the day
     values: dict[str, float | None] = field(default_factory=dict)   # client -> value
+
+    @classmethod
+    def from_rows(cls, tiers: list[str], rows: list[dict[str, Any]]) -> "CoverageExtract":
+        """From the rows of the active_coverage extraction (staff, client, tier, value)."""
+        return cls(tiers, [(r["staff"], r["client"], r["tier"]) for r in rows], {r["client"]: r["value"] for r in rows})
 
     def covered_tiers(self) -> dict[str, dict[str, set[str]]]:
         out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -32,7 +38,6 @@ class CoverageExtract:
 def truck_factor(extract: CoverageExtract, by: str, policy: Policy) -> list[dict[str, Any]]:
     """Greedy removal of the staff whose departure newly orphans the most measure, until truck_target is reached."""
     if by not in ("count", "value"):
-        from graphcrm.errors import ParameterError
         raise ParameterError(f"truck_factor: by must be 'count' or 'value', got {by!r}")
     covered = extract.covered_tiers()
     full = sorted(c for c, tiers in covered.items() if all(tiers.get(k) for k in extract.tiers))
@@ -138,3 +143,13 @@ def brokers(extract: CoverageExtract) -> list[dict[str, Any]]:
             rows.append({"staff": x[1][1], "split": len(pieces) - 1, "clients_cut_off": total_clients - largest[1]})
     rows.sort(key=lambda r: (-r["split"], r["staff"]))
     return rows
+
+
+def truck_factor_report(rows: list[dict[str, Any]], bound, tiers) -> list[dict[str, Any]]:
+    """The truck_factor report from the active_coverage extraction, on either store."""
+    return truck_factor(CoverageExtract.from_rows(tiers(), rows), bound.values["by"], bound.policy)
+
+
+def brokers_report(rows: list[dict[str, Any]], bound, tiers) -> list[dict[str, Any]]:
+    """The brokers report from the active_coverage extraction, on either store."""
+    return brokers(CoverageExtract.from_rows(tiers(), rows))

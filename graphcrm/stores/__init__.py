@@ -3,40 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from graphcrm.errors import ConfigError
-from graphcrm.importer import KnownIds
-from graphcrm.model import Records
+from graphcrm.stores.protocol import AnalystQueries, AnalystResult, Planned, Scope, Snapshot, Store
 
-__all__ = ["Store", "open_store", "store_kind"]
-
-
-@runtime_checkable
-class Store(Protocol):
-    """What every backend offers; the same contract tests run against each."""
-
-    kind: str
-    url: str
-
-    def init_schema(self) -> None:
-        """Create constraints and indexes (idempotent)."""
-
-    def write(self, records: Records, progress: Callable[[int], None] | None = None) -> None:
-        """Upsert a batch; returns only once it is durably stored."""
-
-    def known_ids(self) -> "KnownIds":
-        """Ids (keys for tiers) already stored, by kind."""
-
-    def read_all(self) -> Records:
-        """Every record, as stored."""
-
-    def counts(self) -> dict[str, int]:
-        """How many records of each kind."""
-
-    def close(self) -> None:
-        """Release connections and files."""
+__all__ = ["Store", "AnalystQueries", "AnalystResult", "Scope", "Snapshot", "Planned", "open_store", "store_kind"]
 
 
 def store_kind(url: str) -> str:

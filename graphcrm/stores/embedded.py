@@ -10,11 +10,12 @@ from typing import Any, Callable
 
 from graphcrm.bulk import gc_paused
 from graphcrm.errors import StoreError
-from graphcrm.importer import KnownIds
+from graphcrm.graphindex import GraphIndex
 from graphcrm.model import (
-    AuditEntry, Client, Coverage, Engagement, Interaction, Membership, Need, Records, Staff, Team, Tier,
+    AuditEntry, Client, Coverage, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team, Tier,
 )
-from graphcrm.stores.memory import GraphIndex
+from graphcrm.rules import span_active, staff_active
+from graphcrm.stores.protocol import Planned, Scope, Snapshot
 
 __all__ = ["EmbeddedStore"]
 
@@ -134,25 +135,50 @@ class EmbeddedStore:
               audit: AuditEntry | None = None) -> None:
         """Upsert every record (and its audit entry) in one SQLite transaction, then update memory."""
         with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                for kind, items in records.kinds():
-                    if not items:
-                        continue
-                    self._write_kind(kind, items)
-                    if progress:
-                        progress(len(items))
-                if audit is not None:
-                    self._db.execute(
-                        "INSERT OR IGNORE INTO audit (id, at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (audit.id, _datetime_out(audit.at), audit.actor, audit.action, audit.target, audit.before, audit.after))
-                self._db.execute("COMMIT")
-            except BaseException:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise
-            with gc_paused():
-                self.index.apply(records)
+            self._write_locked(records, progress, audit)
+
+    def change(self, scope: Scope, plan: Callable[[Snapshot], Planned | None]) -> Planned | None:
+        """Read the scope, plan and write under the store's lock: nothing can change in between."""
+        with self._lock:
+            planned = plan(self._snapshot(scope))
+            if planned is not None:
+                self._write_locked(planned.records, None, planned.audit)
+            return planned
+
+    def _snapshot(self, scope: Scope) -> Snapshot:
+        g = self.index
+        return Snapshot(
+            tiers=g.tiers_by_level(),
+            clients={c: v for c in scope.clients if (v := self.client_view(c)) is not None},
+            staff={s: v for s in scope.staff if (v := self.staff_view(s)) is not None},
+            teams={t: v for t in scope.teams if (v := self.team_view(t)) is not None},
+            people={s: g.staff[s] for s in scope.people if s in g.staff},
+            interactions={i: g.interactions[i] for i in scope.interactions if i in g.interactions},
+            needs={n: g.needs[n] for n in scope.needs if n in g.needs},
+        )
+
+    def _write_locked(self, records: Records, progress: Callable[[int], None] | None,
+                      audit: AuditEntry | None) -> None:
+        """One SQLite transaction (the caller holds the lock), then the in-memory index."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            for kind, items in records.kinds():
+                if not items:
+                    continue
+                self._write_kind(kind, items)
+                if progress:
+                    progress(len(items))
+            if audit is not None:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO audit (id, at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (audit.id, _datetime_out(audit.at), audit.actor, audit.action, audit.target, audit.before, audit.after))
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+        with gc_paused():
+            self.index.apply(records)
 
     def _write_kind(self, kind: str, items: list) -> None:
         _, columns, _ = _TABLES[kind]
@@ -226,8 +252,6 @@ class EmbeddedStore:
 
     def neighbourhood(self, label: str, key: str, as_of: date, limit: int = 50) -> dict[str, Any] | None:
         """The node and its neighbours over structural relationships active on as_of (as neighbourhood.cypher)."""
-        from graphcrm.timeline import span_active, staff_active
-
         node = (label, key)
         with self._lock:
             g = self.index
@@ -300,17 +324,12 @@ class EmbeddedStore:
         with self._lock:
             return self._db.execute("PRAGMA integrity_check").fetchone()[0]
 
-    def report_rows(self, name: str, as_of: date, params: dict[str, Any], policy) -> list[dict[str, Any]]:
-        from graphcrm.reports.embedded import EMBEDDED_REPORTS
-
+    def report_rows(self, report, bound) -> list[dict[str, Any]]:
+        """The report's twin over the in-memory organisation (the registry hands it over with the report)."""
+        if report.twin is None:
+            raise StoreError(f"{report.name}: no embedded twin of {report.query}")
         with self._lock:
-            return EMBEDDED_REPORTS[name](self.index, as_of, params, policy)
-
-    def coverage_extract(self, as_of: date):
-        from graphcrm.reports.embedded import coverage_extract
-
-        with self._lock:
-            return coverage_extract(self.index, as_of)
+            return report.twin(self.index, bound)
 
     def snapshot(self) -> GraphIndex:
         """The in-memory graph the embedded reports read (hold `reading()` while using it)."""

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-import neo4j
 from neo4j import GraphDatabase, Query, RoutingControl, unit_of_work
 from neo4j import exceptions as neo4j_errors
-from neo4j.time import Date as Neo4jDate, DateTime as Neo4jDateTime
 
-from graphcrm.errors import QueryError, QueryRefused, StoreError, StoreUnavailable
-from graphcrm.guard import ALLOWED_PROCEDURES, DEFAULT_ROW_CAP, DEFAULT_TIMEOUT, check_query_text
-from graphcrm.importer import KnownIds
+from graphcrm.errors import QueryError, StoreError, StoreUnavailable
 from graphcrm.model import (
-    AuditEntry, Client, Coverage, Engagement, Interaction, Membership, Need, Records, Staff, Team, Tier,
+    AuditEntry, Client, Coverage, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team, Tier,
 )
 from graphcrm.queries import NamedQuery, library
+from graphcrm.stores.neo4j_analyst import run_analyst_query
+from graphcrm.stores.neo4j_values import native, row_of
+from graphcrm.stores.protocol import AnalystResult, Planned, Scope, Snapshot
 
 __all__ = ["Neo4jStore", "native"]
 
@@ -41,38 +39,8 @@ _EXPORTS = {
 REQUIRED_CONSTRAINTS = {"tier_key", "staff_id", "team_id", "client_id", "interaction_id", "need_id"}
 
 
-_PLAIN = (str, int, float, bool, type(None))
-
-
-def native(value: Any) -> Any:
-    """Driver temporal values to Python's (dates stay dates; datetimes become UTC-aware)."""
-    if type(value) in _PLAIN:      # most values: return before any isinstance chain
-        return value
-    if isinstance(value, Neo4jDateTime):
-        value = value.to_native()
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, Neo4jDate):
-        return value.to_native()
-    if isinstance(value, list):
-        return [native(v) for v in value]
-    if isinstance(value, dict):
-        return {k: native(v) for k, v in value.items()}
-    return value
-
-
-def _row_of(record: Any) -> dict[str, Any]:
-    """A record as a query parameter map. Dates and date-times travel as ISO strings and the
-    write queries turn them into native values with date()/datetime(): the driver's own temporal
-    encoding costs more than the rest of a bulk import put together."""
-    out = {}
-    for name in record.__dataclass_fields__:
-        value = getattr(record, name)
-        if isinstance(value, tuple):
-            value = list(value)
-        elif isinstance(value, (date, datetime)):
-            value = value.isoformat()
-        out[name] = value
-    return out
+#: The server's code for a uniqueness constraint refusing a duplicate (errors are told apart by code, never by text).
+CONSTRAINT_FAILED = "Neo.ClientError.Schema.ConstraintValidationFailed"
 
 
 class Neo4jStore:
@@ -116,8 +84,10 @@ class Neo4jStore:
         return Query(named.text, metadata={"app": "graphcrm", "query": named.name}, timeout=timeout)
 
     def read(self, name: str, params: dict[str, Any] | None = None, timeout: float | None = None) -> list[dict[str, Any]]:
-        """Run a named read query (READ routing) and return plain rows with Python values."""
+        """Run a named query that reads (its kind routes it to a reader) and return rows with Python values."""
         named = self.queries[name]
+        if named.writes:
+            raise StoreError(f"{name} is a {named.kind} query; it runs in a write transaction")
         try:
             records, _, keys = self._driver.execute_query(
                 self._query(named, timeout), parameters_=params or {},
@@ -129,18 +99,88 @@ class Neo4jStore:
             raise StoreUnavailable(f"{self.url}: {_first_line(exc)}") from None
         return [{k: native(v) for k, v in zip(keys, r.values())} for r in records]
 
-    def _write_change(self, records: Records, audit: AuditEntry) -> None:
+    def _write_steps(self, records: Records) -> list[tuple[NamedQuery, dict[str, Any]]]:
+        """The write queries that upsert `records`, in dependency order."""
         steps: list[tuple[NamedQuery, dict[str, Any]]] = []
         for kind, name in _WRITES:
             items = getattr(records, kind)
             if items:
-                steps.append((self.queries[name], {"rows": [_row_of(r) for r in items]}))
+                steps.append((self.queries[name], {"rows": [row_of(r) for r in items]}))
                 if kind == "staff":
                     steps.append((self.queries["write_reports_to"], {"rows": [{"id": s.id, "manager": s.manager} for s in items]}))
-        steps.append((self.queries["write_audit"], {"entry": _row_of(audit)}))
+        return steps
 
-        self._in_write_transaction("change:" + audit.action, steps)
+    def _write_rows(self, name: str, rows: list[dict[str, Any]]) -> None:
+        self._in_write_transaction(name, lambda tx: _run_steps(tx, [(self.queries[name], {"rows": rows})]))
 
+    def _in_write_transaction(self, label: str, work_in: Callable[[Any], Any]) -> Any:
+        """Run `work_in(tx)` in one managed write transaction (retried on transient errors, so it must be repeatable)."""
+
+        @unit_of_work(metadata={"app": "graphcrm", "query": label})
+        def work(tx):
+            return work_in(tx)
+
+        try:
+            with self._driver.session(database=self.database) as session:
+                return session.execute_write(work)
+        except neo4j_errors.Neo4jError as exc:
+            raise StoreError(f"{label}: {exc.message or exc}", code=exc.code) from None
+        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
+            raise StoreUnavailable(f"{self.url}: {_first_line(exc)}") from None
+
+    # -- the views a change is checked against, and the change itself --------------------------------
+    def _views(self, run, scope: Scope) -> Snapshot:
+        rows = run(self.queries["views"], {
+            "clients": list(scope.clients), "staff": list(scope.staff), "teams": list(scope.teams),
+            "people": list(scope.people), "interactions": list(scope.interactions), "needs": list(scope.needs)})
+        row = rows[0]
+        tiers = [Tier(t["key"], t["level"], t["name"], t["duty"]) for t in row["tiers"]]
+        snapshot = Snapshot(tiers)
+        for view in row["clients"]:
+            client = Client(**view["client"])
+            snapshot.clients[client.id] = Records(
+                tiers=tiers, clients=[client],
+                coverage=[Coverage(client=client.id, **c) for c in view["coverage"]],
+                staff=sorted((Staff(**s) for s in view["staff"]), key=lambda s: s.id),
+                interactions=[Interaction(m["id"], client.id, m["kind"], m["at"], tuple(m["staff"]), grade=m["grade"],
+                                          score=m["score"], stage=m["stage"], summary=m["summary"])
+                              for m in view["milestones"]],
+                engagements=[Engagement(e["team"], client.id, e["since"], e["until"]) for e in view["engagements"]])
+        for view in row["staff"]:
+            person = Staff(**view["staff"])
+            snapshot.staff[person.id] = Records(
+                tiers=tiers, staff=[person], coverage=[Coverage(staff=person.id, **c) for c in view["coverage"]],
+                memberships=[Membership(person.id, m["team"], m["since"], m["until"]) for m in view["memberships"]])
+        for view in row["teams"]:
+            team = Team(**view["team"])
+            snapshot.teams[team.id] = Records(tiers=tiers, teams=[team], engagements=[
+                Engagement(team.id, e["client"], e["since"], e["until"]) for e in view["engagements"]])
+        snapshot.people = {p["id"]: Staff(**p) for p in row["people"]}
+        snapshot.interactions = {i["id"]: Interaction(**{**i, "staff": tuple(i["staff"])}) for i in row["interactions"]}
+        snapshot.needs = {n["id"]: Need(**n) for n in row["needs"]}
+        return snapshot
+
+    def _read_views(self, scope: Scope) -> Snapshot:
+        return self._views(lambda named, params: self.read(named.name, params), scope)
+
+    def change(self, scope: Scope, plan: Callable[[Snapshot], Planned | None]) -> Planned | None:
+        """Lock the scope, read it, plan and write, all in one write transaction (retried whole on a transient error)."""
+        self.ensure_schema()
+
+        def work(tx):
+            _run_steps(tx, [(self.queries["lock_scope"], {
+                "clients": sorted(set(scope.clients)), "staff": sorted(set(scope.staff) | set(scope.people)),
+                "teams": sorted(set(scope.teams))})])
+            snapshot = self._views(lambda named, params: _fetch(tx, named, params), scope)
+            planned = plan(snapshot)
+            if planned is not None:
+                _run_steps(tx, self._write_steps(planned.records)
+                           + [(self.queries["write_audit"], {"entry": row_of(planned.audit)})])
+            return planned
+
+        return self._in_write_transaction("change", work)
+
+    # -- reads for the service, the pages and the API ----------------------------------------------
     def list_audit(self, actor: str | None = None, action: str | None = None, target: str | None = None,
                    since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
         rows = self.read("list_audit", {"actor": actor, "action": action, "target": target,
@@ -148,7 +188,7 @@ class Neo4jStore:
         return [AuditEntry(**row) for row in rows]
 
     def tiers(self) -> list[Tier]:
-        return [Tier(row["key"], row["level"], row["name"]) for row in self.read("tier_keys")]
+        return self._read_views(Scope()).tiers
 
     def search(self, text: str, limit: int = 20) -> list[dict[str, Any]]:
         return self.read("search_nodes", {"text": text, "max": limit})
@@ -167,72 +207,32 @@ class Neo4jStore:
         return interactions, needs
 
     def existing_staff(self, ids: list[str]) -> set[str]:
-        return {row["id"] for row in self.read("existing_staff", {"ids": list(ids)})}
+        return set(self._read_views(Scope(people=tuple(ids))).people)
 
     def client_view(self, client: str) -> Records | None:
-        rows = self.read("client_view", {"client": client})
-        if not rows:
-            return None
-        row = rows[0]
-        return Records(
-            tiers=self.tiers(), clients=[Client(**row["client"])],
-            coverage=[Coverage(client=client, **c) for c in row["coverage"]],
-            staff=[Staff(s["id"], tier=s["tier"], joined=s["joined"], left=s["left"]) for s in row["staff"]],
-            interactions=[Interaction(m["id"], client, m["kind"], m["at"], tuple(sorted(m["staff"])), grade=m["grade"], stage=m["stage"])
-                          for m in row["milestones"]],
-            engagements=[Engagement(e["team"], client, e["since"], e["until"]) for e in row["engagements"]])
+        return self._read_views(Scope(clients=(client,))).clients.get(client)
 
     def staff_view(self, staff: str) -> Records | None:
-        rows = self.read("staff_view", {"staff": staff})
-        if not rows:
-            return None
-        row = rows[0]
-        return Records(
-            tiers=self.tiers(), staff=[Staff(**{**row["staff"], "tier": row["tier"], "manager": row["manager"]})],
-            coverage=[Coverage(staff=staff, **c) for c in row["coverage"]],
-            memberships=[Membership(staff, m["team"], m["since"], m["until"]) for m in row["memberships"]])
+        return self._read_views(Scope(staff=(staff,))).staff.get(staff)
 
     def team_view(self, team: str) -> Records | None:
-        rows = self.read("team_view", {"team": team})
-        if not rows:
-            return None
-        row = rows[0]
-        return Records(tiers=self.tiers(), teams=[Team(**row["team"])],
-                       engagements=[Engagement(team, e["client"], e["since"], e["until"]) for e in row["engagements"]])
+        return self._read_views(Scope(teams=(team,))).teams.get(team)
 
+    # -- bulk writes ---------------------------------------------------------------------------
     def _write_interactions(self, chunk: list[Interaction]) -> None:
         """Create the interactions not stored yet (the bulk of an import), upsert the others."""
         existing = {row["id"] for row in self.read("existing_interactions", {"ids": [i.id for i in chunk]})}
-        fresh = [_row_of(i) for i in chunk if i.id not in existing]
-        known = [_row_of(i) for i in chunk if i.id in existing]
+        fresh = [row_of(i) for i in chunk if i.id not in existing]
+        known = [row_of(i) for i in chunk if i.id in existing]
         if fresh:
             try:
                 self._write_rows("create_interactions", fresh)
             except StoreError as exc:
-                if "already exists" not in str(exc):
+                if exc.code != CONSTRAINT_FAILED:
                     raise
                 known += fresh          # a concurrent writer stored some of them first
         if known:
             self._write_rows("write_interactions", known)
-
-    def _write_rows(self, name: str, rows: list[dict[str, Any]]) -> None:
-        self._in_write_transaction(name, [(self.queries[name], {"rows": rows})])
-
-    def _in_write_transaction(self, label: str, steps: list[tuple[NamedQuery, dict[str, Any]]]) -> None:
-        """Run named queries in one managed write transaction (retried on transient errors; all are MERGE-safe)."""
-
-        @unit_of_work(metadata={"app": "graphcrm", "query": label})
-        def work(tx):
-            for named, params in steps:
-                tx.run(named.text, params).consume()
-
-        try:
-            with self._driver.session(database=self.database) as session:
-                session.execute_write(work)
-        except neo4j_errors.Neo4jError as exc:
-            raise StoreError(f"{label}: {exc.message or exc}") from None
-        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
-            raise StoreUnavailable(f"{self.url}: {_first_line(exc)}") from None
 
     # -- Store protocol ----------------------------------------------------------------------
     def init_schema(self) -> None:
@@ -261,7 +261,8 @@ class Neo4jStore:
         """
         self.ensure_schema()
         if audit is not None:
-            self._write_change(records, audit)
+            steps = self._write_steps(records) + [(self.queries["write_audit"], {"entry": row_of(audit)})]
+            self._in_write_transaction("change:" + audit.action, lambda tx: _run_steps(tx, steps))
             if progress:
                 progress(len(records))
             return
@@ -271,7 +272,7 @@ class Neo4jStore:
                 if kind == "interactions":
                     self._write_interactions(chunk)
                 else:
-                    self._write_rows(name, [_row_of(r) for r in chunk])
+                    self._write_rows(name, [row_of(r) for r in chunk])
                 if progress:
                     progress(len(chunk))
             if kind == "staff":
@@ -279,69 +280,15 @@ class Neo4jStore:
                 for chunk in _chunks(items):
                     self._write_rows("write_reports_to", [{"id": s.id, "manager": s.manager} for s in chunk])
 
-    def report_rows(self, name: str, as_of: date, params: dict[str, Any], policy) -> list[dict[str, Any]]:
-        from graphcrm.reports import policy_params
+    def report_rows(self, report, bound) -> list[dict[str, Any]]:
+        """The report's .cypher file (or its extraction query), with the parameters it declares."""
+        named = self.queries[report.query]
+        return self.read(named.name, bound.query_params(named))
 
-        named = self.queries[name]
-        wanted = {p.name for p in named.params}
-        bound = {k: v for k, v in {**policy_params(policy), **params, "as_of": as_of}.items() if k in wanted}
-        rows = self.read(name, bound)
-        if name == "departure_impact":
-            # Cypher returns successors as [{tier, staff}]; the report's contract is an object.
-            for row in rows:
-                row["successors"] = {pair["tier"]: pair["staff"] for pair in row["successors"]}
-        return rows
-
-    def coverage_extract(self, as_of: date):
-        from graphcrm.reports.analytics import CoverageExtract
-
-        tiers = [row["key"] for row in self.read("tier_keys")]
-        rows = self.read("active_coverage", {"as_of": as_of})
-        return CoverageExtract(tiers, [(r["staff"], r["client"], r["tier"]) for r in rows],
-                               {r["client"]: r["value"] for r in rows})
-
-    def analyst_query(self, text: str, params: dict[str, Any] | None = None,
-                      timeout: float = DEFAULT_TIMEOUT, row_cap: int = DEFAULT_ROW_CAP) -> AnalystResult:
-        """Run an analyst's ad-hoc Cypher only if every guard layer agrees it reads and nothing more."""
-        body = check_query_text(text)
-        params = params or {}
-        try:
-            with self._driver.session(database=self.database) as session:
-                # Planned in a default-mode session: a READ session may reject planning a write,
-                # which must still count as "not read-only" rather than as an error.
-                summary = session.run(_explain(body), params).consume()
-        except neo4j_errors.Neo4jError as exc:
-            raise QueryError(f"the query does not plan: {exc.message or exc}") from None
-        if summary.query_type != "r":
-            kind = {"rw": "reads and writes", "w": "writes", "s": "changes the schema"}.get(summary.query_type, summary.query_type)
-            raise QueryRefused(f"the planner says this query {kind}; analyst queries must be read-only")
-        for procedure in _procedures_in(summary.plan):
-            if procedure.lower() not in ALLOWED_PROCEDURES:
-                raise QueryRefused(f"procedure {procedure} is not on the allow-list")
-
-        @unit_of_work(timeout=timeout, metadata={"app": "graphcrm", "query": "analyst"})
-        def work(tx):
-            result = tx.run(body, params)
-            keys = list(result.keys())
-            rows, truncated = [], False
-            for record in result:
-                if len(rows) >= row_cap:
-                    truncated = True
-                    break
-                rows.append([_plain(record[k]) for k in keys])
-            return keys, rows, truncated
-
-        try:
-            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
-                keys, rows, truncated = session.execute_read(work)
-        except neo4j_errors.Neo4jError as exc:
-            code = exc.code or ""
-            if "TransactionTimedOut" in code or "Terminated" in code:
-                raise QueryError(f"the query was stopped after the {timeout:g}s time limit") from None
-            if "AccessMode" in code or "Forbidden" in code:
-                raise QueryRefused(f"the server refused a write in a read-only transaction: {exc.message}") from None
-            raise QueryError(f"the query failed: {exc.message or exc}") from None
-        return AnalystResult(keys, rows, truncated)
+    def analyst_query(self, text: str, params: dict[str, Any] | None = None, timeout: float | None = None,
+                      row_cap: int | None = None) -> AnalystResult:
+        """Analysts' own read-only Cypher, through every layer of the guard (graphcrm.stores.neo4j_analyst)."""
+        return run_analyst_query(self._driver, self.database, text, params, timeout, row_cap)
 
     def known_ids(self) -> KnownIds:
         found = {row["kind"]: set(row["ids"]) for row in self.read("known_ids")}
@@ -375,52 +322,15 @@ class Neo4jStore:
         return self._driver
 
 
-@dataclass
-class AnalystResult:
-    columns: list[str]
-    rows: list[list[Any]]
-    truncated: bool
+def _run_steps(tx, steps: list[tuple[NamedQuery, dict[str, Any]]]) -> None:
+    for named, params in steps:
+        tx.run(named.text, params).consume()
 
 
-def _explain(body: str) -> str:
-    return "EXPLAIN " + body
-
-
-def _procedures_in(plan) -> Iterable[str]:
-    """Names of the procedures a plan calls (ProcedureCall operators), walking the whole tree."""
-    if not plan:
-        return
-    stack = [plan]
-    while stack:
-        node = stack.pop()
-        operator = str(node.get("operatorType", ""))
-        if operator.startswith("ProcedureCall"):
-            details = str(node.get("args", {}).get("Details", ""))
-            name = details.split("(")[0].strip()
-            yield name or "unknown"
-        stack.extend(node.get("children", []))
-
-
-def _plain(value: Any) -> Any:
-    """Driver values to our own plain types: nodes, relationships and paths become tagged dicts."""
-    from neo4j.graph import Node, Path, Relationship
-
-    if isinstance(value, Node):
-        return {"_kind": "node", "id": value.element_id, "labels": sorted(value.labels),
-                "properties": {k: native(v) for k, v in value.items()}}
-    if isinstance(value, Relationship):
-        return {"_kind": "relationship", "id": value.element_id, "type": value.type,
-                "start": value.start_node.element_id if value.start_node else None,
-                "end": value.end_node.element_id if value.end_node else None,
-                "properties": {k: native(v) for k, v in value.items()}}
-    if isinstance(value, Path):
-        return {"_kind": "path", "nodes": [_plain(n) for n in value.nodes],
-                "relationships": [_plain(r) for r in value.relationships]}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return native(value)
+def _fetch(tx, named: NamedQuery, params: dict[str, Any]) -> list[dict[str, Any]]:
+    result = tx.run(named.text, params)
+    keys = result.keys()
+    return [{k: native(v) for k, v in zip(keys, record.values())} for record in result]
 
 
 def _chunks(items: list) -> Iterable[list]:

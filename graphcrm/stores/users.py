@@ -7,37 +7,19 @@ import re
 import secrets
 import sqlite3
 import threading
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from graphcrm.errors import ConfigError, GraphCRMError
+from graphcrm.errors import ConfigError, UserError
+from graphcrm.permissions import User, check_login
 
-__all__ = ["User", "UserStore", "ROLES", "auth_db_for", "UserError"]
+__all__ = ["User", "UserStore", "auth_db_for", "UserError"]
 
-ROLES = ("admin", "manager", "analyst", "staff")
 _SCHEMA = Path(__file__).with_name("users_schema.sql")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-
-
-class UserError(GraphCRMError):
-    """A bad user name, role or password."""
-
-    exit_code = 2
-
-
-@dataclass(frozen=True)
-class User:
-    email: str
-    role: str
-    staff: str | None = None       # the staff member this login is (required for the staff role)
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role == "staff"
 
 
 def auth_db_for(store_url: str, explicit: str | None = None) -> str:
@@ -71,10 +53,7 @@ class UserStore:
         email = email.strip().lower()
         if not _EMAIL.match(email):
             raise UserError(f"{email!r} is not an email address")
-        if role not in ROLES:
-            raise UserError(f"unknown role {role!r} (use {', '.join(ROLES)})")
-        if role == "staff" and not staff:
-            raise UserError("a staff user needs --staff ID (the staff member they are)")
+        check_login(role, staff)
         if password is None:
             password = secrets.token_urlsafe(12)
         if len(password) < 8:

@@ -21,7 +21,12 @@ class GraphCRMApp:
     """Per-app state in app.extensions['graphcrm']: the store, users, settings and a report cache."""
 
     def __init__(self, store, users, settings, demo_logins: list[tuple[str, str, str]], warm: bool = True):
+        from graphcrm.service import Service
+
         self.store, self.users, self.settings = store, users, settings
+        #: The one service of this app: every write from a page or the API goes through it, and each
+        #: committed change clears the report cache.
+        self.service = Service(store, settings, on_commit=self.changed)
         self.warm = warm                 # compute the dashboard in the background (off in tests)
         self.demo_logins = demo_logins
         self._cache: dict[tuple, Any] = {}
@@ -119,9 +124,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     demo_logins = _demo_users(store, users) if app.config["GRAPHCRM_DEMO"] else []
     app.extensions["graphcrm"] = GraphCRMApp(store, users, settings, demo_logins, warm=not app.config.get("TESTING"))
 
-    from graphcrm.webapp import api, pages, security
+    from graphcrm import permissions
+    from graphcrm.webapp import api, errors, pages, security
+    from graphcrm.webapp.security import current_user
 
     security.init_app(app)
+    errors.init_app(app)
+    # Templates ask the permission model what to show: {% if may('manage') %}...
+    app.jinja_env.globals["may"] = lambda capability: permissions.may(current_user(), capability)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     # The dashboard runs six reports; at size M the first visit would otherwise wait seconds for them.
@@ -131,26 +141,32 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _demo_users(store, users) -> list[tuple[str, str, str]]:
     """One login per role for the demo (shown on the login page in demo mode only)."""
-    from graphcrm.timeline import span_active, staff_active
+    from graphcrm.errors import GraphCRMError
+    from graphcrm.permissions import ROLES, check_login
+    from graphcrm.rules import coverage_active, first_tier
 
     today = date.today()
-    first_tier = next((t.key for t in store.tiers() if t.level == 1), None)
+    intel = first_tier(store.tiers())
     covering = None
     for staff_id in sorted(store.known_ids().staff):
         # The staff login is a tier-1 person who covers a tier-1 stage today, so its forms do something.
         view = store.staff_view(staff_id)
         person = view.staff[0]
-        if person.tier == first_tier and staff_active(person, today) and any(
-                c.tier == first_tier and span_active(c.since, c.until, today) for c in view.coverage):
+        if person.tier == intel and any(c.tier == intel and coverage_active(c, {person.id: person}, today)
+                                        for c in view.coverage):
             covering = staff_id
             break
-    logins = [("admin@demo.example", "admin", None), ("manager@demo.example", "manager", None),
-              ("analyst@demo.example", "analyst", None)]
-    if covering:
-        logins.append(("staff@demo.example", "staff", covering))
     shown = []
-    for email, role, staff in logins:
-        password = f"demo-{role}-password"
+    for role in ROLES:
+        # Every role that needs no staff member gets one login; the staff role, the person found above.
+        staff = None
+        try:
+            check_login(role, None)
+        except GraphCRMError:
+            if covering is None:
+                continue
+            staff = covering
+        email, password = f"{role}@demo.example", f"demo-{role}-password"
         users.add(email, role, staff, password)
         shown.append((email, password, role + (f" ({staff})" if staff else "")))
     return shown

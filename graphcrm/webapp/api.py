@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime, timezone
+from datetime import date
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from graphcrm import readmodel
-from graphcrm.errors import GraphCRMError, ParameterError, QueryRefused, UnknownReport
-from graphcrm.render import to_json_value
-from graphcrm.service import ChangeRefused, PermissionDenied, Service
+from graphcrm.errors import ChangeRefused, ParameterError
+from graphcrm.permissions import require
+from graphcrm.render import analyst_output, audit_output, report_output, to_json_value
+from graphcrm.times import parse_day, parse_moment
 from graphcrm.webapp.security import current_user, login_required
 
 bp = Blueprint("api", __name__)
@@ -21,17 +22,18 @@ def _state():
     return current_app.extensions["graphcrm"]
 
 
-@bp.errorhandler(GraphCRMError)
-def graphcrm_error(exc):
-    status = 403 if isinstance(exc, (PermissionDenied, QueryRefused)) else 404 if isinstance(exc, UnknownReport) else 400
-    return jsonify(error=str(exc), kind=type(exc).__name__), status
+def _as_of() -> date:
+    return parse_day(request.args.get("as_of"), "as_of") or date.today()
 
 
-def _day(value: str | None) -> date:
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
     try:
-        return date.fromisoformat(value) if value else date.today()
+        return min(max(int(raw), low), high)
     except ValueError:
-        raise ParameterError(f"as_of: expected YYYY-MM-DD, got {value!r}") from None
+        raise ParameterError(f"{name}: expected a whole number, got {raw!r}") from None
 
 
 def _body() -> dict:
@@ -41,27 +43,7 @@ def _body() -> dict:
     return body
 
 
-def _moment(value):
-    if value in (None, ""):
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise ChangeRefused(f"at: expected an ISO 8601 date-time, got {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def _date(value, name):
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ChangeRefused(f"{name}: expected YYYY-MM-DD, got {value!r}") from None
-
-
 def _changed(change):
-    _state().changed()
     return jsonify(message=change.message, audit=change.audit.id if change.audit else None,
                    records=to_json_value({k: [asdict(r) for r in v] for k, v in change.records.kinds() if v})), 200
 
@@ -83,26 +65,20 @@ def me():
 @bp.get("/reports")
 @login_required
 def reports():
-    readmodel.require_everything(current_user(), "Reports")
+    require(current_user(), "read_all", "Reports")
     from graphcrm.reports import catalogue
 
-    return jsonify([{"name": s.name, "doc": s.doc, "columns": [c for c, _ in s.columns],
-                     "params": [{"name": p.name, "type": p.type, "required": p.required, "doc": p.doc} for p in s.params]}
-                    for s in catalogue().values()])
+    return jsonify([{"name": r.name, "doc": r.doc, "columns": r.column_names,
+                     "params": [{"name": p.name, "type": p.type, "required": p.required, "doc": p.doc} for p in r.user_params]}
+                    for r in catalogue().values()])
 
 
 @bp.get("/reports/<name>")
 @login_required
 def report(name):
-    readmodel.require_everything(current_user(), "Reports")
-    day = _day(request.args.get("as_of"))
+    require(current_user(), "read_all", "Reports")
     params = {k: v for k, v in request.args.items() if k != "as_of"}
-    result = _state().report(name, day, params)
-    document = {"report": result.report, "as_of": day.isoformat(), "params": to_json_value(result.params),
-                "policy": result.policy, "rows": to_json_value(result.rows)}
-    if result.summary is not None:
-        document["summary"] = to_json_value(result.summary)
-    return jsonify(document)
+    return jsonify(report_output(_state().report(name, _as_of(), params)).document)
 
 
 @bp.get("/tiers")
@@ -114,7 +90,7 @@ def tiers():
 @bp.get("/graph/search")
 @login_required
 def search():
-    readmodel.require_everything(current_user(), "The graph explorer")
+    require(current_user(), "read_all", "The graph explorer")
     text = (request.args.get("q") or "").strip()
     if not text:
         return jsonify([])
@@ -124,27 +100,22 @@ def search():
 @bp.get("/graph/neighbourhood")
 @login_required
 def neighbourhood():
-    readmodel.require_everything(current_user(), "The graph explorer")
+    require(current_user(), "read_all", "The graph explorer")
     label, key = request.args.get("label", ""), request.args.get("key", "")
     if label not in _NODE_LABELS or not key:
         raise ParameterError(f"label must be one of {', '.join(_NODE_LABELS)} and key is required")
-    try:
-        limit = min(max(int(request.args.get("limit", 60)), 1), 500)
-    except ValueError:
-        raise ParameterError("limit: expected a whole number") from None
-    found = _state().store.neighbourhood(label, key, _day(request.args.get("as_of")), limit)
+    found = _state().store.neighbourhood(label, key, _as_of(), _int_arg("limit", 60, 1, 500))
     if found is None:
-        abort(404, f"no {label} {key}")
+        from graphcrm.errors import NotFound
+
+        raise NotFound(f"no {label} {key}")
     return jsonify(to_json_value(found))
 
 
 @bp.get("/clients/<client_id>")
 @login_required
 def client(client_id):
-    page = readmodel.client_page(_state().store, _state().settings, current_user(), client_id, _day(request.args.get("as_of")))
-    if page is None:
-        abort(404, f"no client {client_id}")
-    page = dict(page)
+    page = dict(readmodel.client_page(_state().store, _state().settings, current_user(), client_id, _as_of()))
     page["client"] = asdict(page["client"])
     page["tiers"] = [asdict(t) for t in page["tiers"]]
     page["interactions"] = [asdict(i) for i in page["interactions"]]
@@ -155,9 +126,7 @@ def client(client_id):
 @bp.get("/staff/<staff_id>")
 @login_required
 def staff(staff_id):
-    page = readmodel.staff_page(_state().store, _state().settings, current_user(), staff_id, _day(request.args.get("as_of")))
-    if page is None:
-        abort(404, f"no staff member {staff_id}")
+    page = readmodel.staff_page(_state().store, _state().settings, current_user(), staff_id, _as_of())
     impact = page.pop("impact")
     page = {**page, "staff": asdict(page["staff"]), "coverage": [asdict(c) for c in page["coverage"]],
             "history": [asdict(c) for c in page["history"]],
@@ -169,33 +138,34 @@ def staff(staff_id):
 @login_required
 def log_interaction(client_id):
     b = _body()
-    return _changed(Service(_state().store, _state().settings).log_interaction(
-        current_user(), client_id, str(b.get("kind", "")), _moment(b.get("at")), b.get("staff") or [], b.get("summary"),
-        b.get("amount"), b.get("id")))
+    return _changed(_state().service.log_interaction(
+        current_user(), client_id, str(b.get("kind", "")), parse_moment(b.get("at"), "at"), b.get("staff") or [],
+        b.get("summary"), b.get("amount"), b.get("id")))
 
 
 @bp.post("/clients/<client_id>/assessments")
 @login_required
 def assess(client_id):
     b = _body()
-    return _changed(Service(_state().store, _state().settings).assess(
-        current_user(), client_id, str(b.get("grade", "")), _moment(b.get("at")), b.get("score"), b.get("summary"), id=b.get("id")))
+    return _changed(_state().service.assess(
+        current_user(), client_id, str(b.get("grade", "")), parse_moment(b.get("at"), "at"), b.get("score"), b.get("summary"),
+        id=b.get("id")))
 
 
 @bp.post("/clients/<client_id>/handovers")
 @login_required
 def handover(client_id):
     b = _body()
-    return _changed(Service(_state().store, _state().settings).handover(
-        current_user(), client_id, str(b.get("stage", "")), _moment(b.get("at")), b.get("summary"), id=b.get("id")))
+    return _changed(_state().service.handover(
+        current_user(), client_id, str(b.get("stage", "")), parse_moment(b.get("at"), "at"), b.get("summary"), id=b.get("id")))
 
 
 @bp.post("/clients/<client_id>/needs")
 @login_required
 def need(client_id):
     b = _body()
-    return _changed(Service(_state().store, _state().settings).record_need(
-        current_user(), client_id, str(b.get("summary", "")), _date(b.get("detected"), "detected"), b.get("source"),
+    return _changed(_state().service.record_need(
+        current_user(), client_id, str(b.get("summary", "")), parse_day(b.get("detected"), "detected"), b.get("source"),
         b.get("staff"), b.get("id")))
 
 
@@ -203,35 +173,35 @@ def need(client_id):
 @login_required
 def assign():
     b = _body()
-    return _changed(Service(_state().store, _state().settings).assign(
+    return _changed(_state().service.assign(
         current_user(), str(b.get("staff", "")), str(b.get("client", "")), str(b.get("tier", "")), str(b.get("role", "lead")),
-        _date(b.get("since"), "since")))
+        parse_day(b.get("since"), "since")))
 
 
 @bp.post("/coverage/release")
 @login_required
 def release():
     b = _body()
-    return _changed(Service(_state().store, _state().settings).release(
-        current_user(), str(b.get("staff", "")), str(b.get("client", "")), str(b.get("tier", "")), _date(b.get("until"), "until")))
+    return _changed(_state().service.release(
+        current_user(), str(b.get("staff", "")), str(b.get("client", "")), str(b.get("tier", "")),
+        parse_day(b.get("until"), "until")))
 
 
 @bp.post("/query")
 @login_required
 def query():
-    readmodel.require_everything(current_user(), "The Cypher console")
-    from graphcrm.analyst import prepare_analyst_query
+    require(current_user(), "console", "The Cypher console")
+    from graphcrm.analyst import run_analyst_query
 
     b = _body()
-    answer = prepare_analyst_query(_state().store, b.get("name"), b.get("cypher") if not b.get("name") else None,
-                                   {k: str(v) for k, v in (b.get("params") or {}).items()}, _state().settings.policy)
-    return jsonify(columns=answer.columns, rows=to_json_value(answer.rows), truncated=answer.truncated)
+    answer = run_analyst_query(_state().store, b.get("name"), b.get("cypher") if not b.get("name") else None,
+                               {k: str(v) for k, v in (b.get("params") or {}).items()}, _state().settings.policy)
+    return jsonify(analyst_output(answer).document)
 
 
 @bp.get("/audit")
 @login_required
 def audit():
-    entries = Service(_state().store, _state().settings).audit(
-        current_user(), request.args.get("actor"), request.args.get("action"), request.args.get("target"), None,
-        min(int(request.args.get("limit", 100)), 1000))
-    return jsonify(to_json_value([asdict(e) for e in entries]))
+    entries = _state().service.audit(current_user(), request.args.get("actor"), request.args.get("action"),
+                                     request.args.get("target"), None, _int_arg("limit", 100, 1, 1000))
+    return jsonify(audit_output(entries).document)

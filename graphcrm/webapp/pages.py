@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -12,7 +12,10 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 
 from graphcrm import readmodel
 from graphcrm.errors import GraphCRMError, ImportFailed
-from graphcrm.service import LOG_KINDS, PermissionDenied, Service
+from graphcrm.permissions import LOG_KINDS, may, require
+from graphcrm.render import render_csv, render_json
+from graphcrm.stores.protocol import AnalystQueries
+from graphcrm.times import parse_day, parse_moment
 from graphcrm.webapp.security import current_user, login_required
 
 bp = Blueprint("pages", __name__)
@@ -24,33 +27,12 @@ def _state():
     return current_app.extensions["graphcrm"]
 
 
-def _service() -> Service:
-    return Service(_state().store, _state().settings)
+def _service():
+    return _state().service
 
 
 def _day(name: str = "as_of") -> date:
-    raw = request.values.get(name)
-    if not raw:
-        return date.today()
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        abort(400, f"{name}: expected a date YYYY-MM-DD")
-
-
-@bp.app_errorhandler(PermissionDenied)
-def denied(exc):
-    return render_template("error.html", title="Not allowed", message=str(exc)), 403
-
-
-@bp.app_errorhandler(400)
-@bp.app_errorhandler(404)
-@bp.app_errorhandler(413)
-@bp.app_errorhandler(429)
-def http_error(exc):
-    if request.path.startswith("/api/"):
-        return {"error": exc.description or exc.name}, exc.code
-    return render_template("error.html", title=exc.name, message=exc.description), exc.code
+    return parse_day(request.values.get(name), name) or date.today()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -87,7 +69,7 @@ def logout():
 def home():
     user = current_user()
     day = _day()
-    if not readmodel.may_read_everything(user):
+    if not may(user, "read_all"):
         return render_template("my.html", clients=readmodel.my_clients(_state().store, user, day), day=day)
     figures = readmodel.dashboard(lambda name, params: _state().report(name, day, params).rows, day)
     return render_template("dashboard.html", f=figures, day=day)
@@ -96,7 +78,7 @@ def home():
 @bp.route("/graph")
 @login_required
 def graph():
-    readmodel.require_everything(current_user(), "The graph explorer")
+    require(current_user(), "read_all", "The graph explorer")
     return render_template("graph.html", day=_day(), start=request.args.get("node", ""))
 
 
@@ -105,26 +87,16 @@ def graph():
 def client(client_id):
     user = current_user()
     page = readmodel.client_page(_state().store, _state().settings, user, client_id, _day())
-    if page is None:
-        abort(404, f"no client {client_id}")
-    return render_template("client.html", p=page, forms=_forms_for(user, page), kinds=LOG_KINDS,
-                           staff_ids=sorted(_state().store.known_ids().staff))
+    return render_template("client.html", p=page, forms=_forms(page["actions"]),
+                           kinds=[k for k in LOG_KINDS if k in page["actions"]],
+                           staff_ids=sorted(_state().store.known_ids().staff) if "assign" in page["actions"] else [])
 
 
-def _forms_for(user, page) -> set[str]:
-    if user.role in ("admin", "manager"):
-        return {"log", "need", "assess", "handover", "assign", "release"}
-    if user.role != "staff":
-        return set()
-    mine = [row for row in page["coverage"] if user.staff in row["staff"]]
-    owned = set()
-    levels = {t.key: t.level for t in page["tiers"]}
-    for row in mine:
-        owned |= set(_state().settings.ownership.get(levels[row["tier"]], ()))
-        if row["tier"] == page["stage"]:
-            owned.add("handover")
-    forms = {form for action, form in (("need", "need"), ("assessment", "assess"), ("handover", "handover")) if action in owned}
-    if owned & set(LOG_KINDS):
+def _forms(actions: list[str]) -> set[str]:
+    """The forms of the client page, from what the permission model says this user may do here."""
+    forms = {form for action, form in (("need", "need"), ("assessment", "assess"), ("handover", "handover"),
+                                       ("assign", "assign"), ("release", "release")) if action in actions}
+    if set(actions) & set(LOG_KINDS):
         forms.add("log")
     return forms
 
@@ -136,7 +108,6 @@ def _change(action):
     except GraphCRMError as exc:
         flash(str(exc), "error")
         return False
-    _state().changed()
     flash(change.message, "ok")
     return True
 
@@ -149,20 +120,20 @@ def client_change(client_id, action):
     def number(v):
         return float(v) if v not in (None, "") else None
 
-    def day(v):
-        return date.fromisoformat(v) if v else None
+    def day(name):
+        return parse_day(f.get(name), name)
 
     def at():
-        return datetime.fromisoformat(f["at"]).replace(tzinfo=timezone.utc) if f.get("at") else None
+        return parse_moment(f.get("at"), "at")
 
     staff = [s.strip() for s in f.get("staff", "").split(",") if s.strip()]
     calls = {
         "log": lambda: service.log_interaction(user, client_id, f.get("kind", ""), at(), staff, f.get("summary") or None, number(f.get("amount"))),
-        "need": lambda: service.record_need(user, client_id, f.get("summary", ""), day(f.get("detected")), f.get("source") or None, f.get("captured") or None),
+        "need": lambda: service.record_need(user, client_id, f.get("summary", ""), day("detected"), f.get("source") or None, f.get("captured") or None),
         "assess": lambda: service.assess(user, client_id, f.get("grade", ""), at(), number(f.get("score")), f.get("summary") or None),
         "handover": lambda: service.handover(user, client_id, f.get("stage", ""), at(), f.get("summary") or None),
-        "assign": lambda: service.assign(user, f.get("staff_id", ""), client_id, f.get("tier", ""), f.get("role", "lead"), day(f.get("since"))),
-        "release": lambda: service.release(user, f.get("staff_id", ""), client_id, f.get("tier", ""), day(f.get("until"))),
+        "assign": lambda: service.assign(user, f.get("staff_id", ""), client_id, f.get("tier", ""), f.get("role", "lead"), day("since")),
+        "release": lambda: service.release(user, f.get("staff_id", ""), client_id, f.get("tier", ""), day("until")),
     }
     if action not in calls:
         abort(404)
@@ -177,18 +148,18 @@ def client_change(client_id, action):
 @login_required
 def staff(staff_id):
     page = readmodel.staff_page(_state().store, _state().settings, current_user(), staff_id, _day())
-    if page is None:
-        abort(404, f"no staff member {staff_id}")
-    return render_template("staff.html", p=page, can_leave=current_user().role in ("admin", "manager"))
+    return render_template("staff.html", p=page, can_leave=may(current_user(), "manage"))
 
 
 @bp.route("/staff/<staff_id>/leave", methods=["POST"])
 @login_required
 def staff_leave(staff_id):
     try:
-        on = date.fromisoformat(request.form.get("on", ""))
-    except ValueError:
-        flash("on: expected a date YYYY-MM-DD", "error")
+        on = parse_day(request.form.get("on"), "on")
+        if on is None:
+            raise GraphCRMError("on: the day they leave is required")
+    except GraphCRMError as exc:
+        flash(str(exc), "error")
         return redirect(url_for("pages.staff", staff_id=staff_id))
     _change(lambda: _service().leave(current_user(), staff_id, on))
     return redirect(url_for("pages.staff", staff_id=staff_id))
@@ -197,7 +168,7 @@ def staff_leave(staff_id):
 @bp.route("/reports")
 @login_required
 def reports():
-    readmodel.require_everything(current_user(), "Reports")
+    require(current_user(), "read_all", "Reports")
     from graphcrm.reports import catalogue
 
     return render_template("reports.html", specs=catalogue().values())
@@ -206,15 +177,14 @@ def reports():
 @bp.route("/reports/<name>")
 @login_required
 def report(name):
-    readmodel.require_everything(current_user(), "Reports")
+    require(current_user(), "read_all", "Reports")
     from graphcrm.reports import catalogue
-    from graphcrm.render import render_csv, render_json
 
     spec = catalogue().get(name) or abort(404, f"no report {name}")
     day = _day()
-    params = {p.name: request.args[p.name] for p in spec.params if request.args.get(p.name)}
+    params = {p.name: request.args[p.name] for p in spec.user_params if request.args.get(p.name)}
     result, error = None, None
-    if not any(p.required and p.name not in params for p in spec.params):
+    if not any(p.required and p.name not in params for p in spec.user_params):
         try:
             result = _state().report(name, day, params)
         except GraphCRMError as exc:
@@ -232,37 +202,33 @@ def report(name):
 @bp.route("/console", methods=["GET", "POST"])
 @login_required
 def console():
-    readmodel.require_everything(current_user(), "The Cypher console")
-    from graphcrm.analyst import prepare_analyst_query
-    from graphcrm.queries import library
+    require(current_user(), "console", "The Cypher console")
+    from graphcrm.analyst import run_analyst_query
+    from graphcrm.queries import ANALYST_KINDS, library
+    from graphcrm.reports import catalogue
 
     store = _state().store
-    named = [q for q in library() if q.kind in ("report", "extract", "read")]
+    cypher_capable = isinstance(store, AnalystQueries)
+    named = [q for q in library() if q.kind in ANALYST_KINDS]
     chosen = request.values.get("query") or ""
     text = request.form.get("cypher") or ""
     result, error = None, None
     if request.method == "POST":
         params = {k[6:]: v for k, v in request.form.items() if k.startswith("param_") and v != ""}
         try:
-            if chosen and store.kind != "neo4j":
-                result = _state().report(chosen, _day(), {k: v for k, v in params.items() if k != "as_of"}) if chosen in _report_names() else None
-                if result is None:
+            if chosen and not cypher_capable:
+                if chosen not in catalogue():
                     raise GraphCRMError("on the embedded store only the named reports run; ad-hoc Cypher needs Neo4j")
-                result = _as_table(result.columns, [[row[c] for c in result.columns] for row in result.rows], False)
+                report = _state().report(chosen, _day(), {k: v for k, v in params.items() if k != "as_of"})
+                result = _as_table(report.columns, [[row[c] for c in report.columns] for row in report.rows], False)
             else:
-                answer = prepare_analyst_query(store, chosen or None, None if chosen else text, params, _state().settings.policy)
+                answer = run_analyst_query(store, chosen or None, None if chosen else text, params, _state().settings.policy)
                 result = _as_table(answer.columns, answer.rows, answer.truncated)
         except GraphCRMError as exc:
             error = str(exc)
     selected = next((q for q in named if q.name == chosen), None)
     return render_template("console.html", named=named, selected=selected, text=text, result=result, error=error,
-                           neo4j=store.kind == "neo4j")
-
-
-def _report_names():
-    from graphcrm.reports import catalogue
-
-    return set(catalogue())
+                           neo4j=cypher_capable)
 
 
 def _as_table(columns, rows, truncated):
@@ -272,8 +238,8 @@ def _as_table(columns, rows, truncated):
 @bp.route("/import", methods=["GET", "POST"])
 @login_required
 def import_page():
-    if current_user().role != "admin":
-        raise PermissionDenied("only admins import data")
+    user = current_user()
+    require(user, "import", "Importing data")
     errors, message = [], None
     if request.method == "POST":
         from graphcrm.importer import read_folder
@@ -308,9 +274,8 @@ def import_page():
                     records = read_mapped(folder, path, store.known_ids())
                 else:
                     records = read_folder(folder, store.known_ids())
-                store.write(records)
-                _state().changed()
-                message = "imported " + ", ".join(f"{n} {k}" for k, n in records.counts().items() if n)
+                change = _service().import_records(user, records, "the import page")
+                message = change.message
             except ImportFailed as exc:
                 errors = [str(e).replace(str(folder) + "/", "") for e in exc.errors]
             except GraphCRMError as exc:

@@ -10,7 +10,7 @@ from functools import wraps
 from flask import Flask, abort, current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect
 
-from graphcrm.stores.users import User
+from graphcrm.permissions import User
 
 __all__ = ["init_app", "current_user", "login_required", "LoginThrottle", "csrf"]
 

@@ -1,19 +1,23 @@
-"""The embedded twin of every Cypher report: the same rows, computed in Python over the in-memory GraphIndex."""
+"""The embedded twin of every cypher/reports/ query: the same rows, computed in Python over the in-memory organisation.
+
+Each twin registers itself for the query it mirrors (`@twin`), takes the GraphIndex and the bound
+parameters, and returns exactly the rows of that .cypher file in the same order; the parity tests
+hold the two against each other on generated organisations.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
-from graphcrm.config import Policy
+from graphcrm.graphindex import GraphIndex
 from graphcrm.model import grade_rank
-from graphcrm.stores.memory import GraphIndex
-from graphcrm.timeline import grade_on, in_window, round3, span_active, staff_active, stage_on, window_start
+from graphcrm.queries import Bound
+from graphcrm.reports.registry import Rows, twin
+from graphcrm.rules import client_risk, grade_on, in_window, round3, span_active, staff_active, stage_on
 
-__all__ = ["EMBEDDED_REPORTS", "DayView", "client_risk"]
-
-Rows = list[dict[str, Any]]
+__all__ = ["DayView"]
 
 
 class DayView:
@@ -70,7 +74,10 @@ class DayView:
         return out
 
 
-def coverage(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
+@twin("coverage")
+def coverage(g: GraphIndex, bound: Bound) -> Rows:
+    """Twin of cypher/reports/coverage.cypher: one row per client and tier with the staff actively covering that stage."""
+    t = bound.as_of
     view = DayView(g, t)
     grades, cov = view.grades(), view.coverers()
     rows = []
@@ -83,9 +90,12 @@ def coverage(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
     return rows
 
 
-def coverage_gaps(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
+@twin("coverage_gaps")
+def coverage_gaps(g: GraphIndex, bound: Bound) -> Rows:
+    """Twin of cypher/reports/coverage_gaps.cypher: the coverage rows below min_per_tier for the client's grade."""
+    policy = bound.policy
     rows = []
-    for row in coverage(g, t, params, policy):
+    for row in coverage(g, bound):
         required = policy.min_per_tier[row["grade"]]
         if row["count"] < required:
             rows.append({"client": row["client"], "grade": row["grade"], "tier": row["tier"], "required": required,
@@ -96,44 +106,10 @@ def coverage_gaps(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
     return rows
 
 
-def _concentration(interactions, t: date, policy: Policy) -> tuple[str | None, float | None]:
-    start = window_start(t, policy.concentration_window_days)      # the window is start < day <= t
-    window = [i for i in interactions if start < i.at.date() <= t]
-    if len(window) < policy.concentration_min_interactions or not window:
-        return None, None
-    took_part: dict[str, int] = defaultdict(int)
-    for i in window:
-        for s in i.staff:
-            took_part[s] += 1
-    if not took_part:
-        return None, None
-    staff, n = min(took_part.items(), key=lambda kv: (-kv[1], kv[0]))
-    share = n / len(window)
-    if share >= policy.concentration_share:
-        return staff, round3(share)
-    return None, None
-
-
-def client_risk(coverers: dict[str, set[str]], tier_keys: list[str], interactions, t: date, policy: Policy) -> dict[str, Any]:
-    """The key-person flags of one client (DESIGN 5.3): the one home of these rules, for the report and the client page."""
-    counts = [len(coverers.get(k, ())) for k in tier_keys]
-    bus_factor = min(counts) if counts else 0
-    single = [k for k, n in zip(tier_keys, counts) if n == 1]
-    tiers_of: dict[str, set[str]] = defaultdict(set)
-    for key, staff in coverers.items():
-        for s in staff:
-            tiers_of[s].add(key)
-    multi = sorted(s for s, ts in tiers_of.items() if len(ts) >= 2)
-    everything = set(tier_keys)
-    owners = sorted(s for s, ts in tiers_of.items() if len(everything) >= 2 and ts >= everything)
-    owner = owners[0] if owners else None
-    conc_owner, conc_share = _concentration(interactions, t, policy)
-    flags = sum((bus_factor == 0, bool(single), bool(multi), owner is not None, conc_owner is not None))
-    return {"bus_factor": bus_factor, "single_point_tiers": single, "multi_tier_staff": multi, "end_to_end_owner": owner,
-            "concentration_owner": conc_owner, "concentration_share": conc_share, "flags": flags}
-
-
-def key_person_risk(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
+@twin("key_person_risk")
+def key_person_risk(g: GraphIndex, bound: Bound) -> Rows:
+    """Twin of cypher/reports/key_person_risk.cypher: clients with at least one key-person flag, weighted by grade."""
+    t, policy = bound.as_of, bound.policy
     view = DayView(g, t)
     grades, cov = view.grades(), view.coverers()
     rows = []
@@ -147,7 +123,10 @@ def key_person_risk(g: GraphIndex, t: date, params: dict, policy: Policy) -> Row
     return rows
 
 
-def departure_impact(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
+@twin("departure_impact")
+def departure_impact(g: GraphIndex, bound: Bound) -> Rows:
+    """Twin of cypher/reports/departure_impact.cypher: what the given staff leaving on as_of orphans, with successors as [{tier, staff}]."""
+    t, params, policy = bound.as_of, bound.values, bound.policy
     leaving = set(params.get("staff") or [])
     view = DayView(g, t)
     grades, cov = view.grades(), view.coverers()
@@ -169,7 +148,7 @@ def departure_impact(g: GraphIndex, t: date, params: dict, policy: Policy) -> Ro
                 below.append(key)
         if not lost and not below:
             continue
-        successors = {key: _successors(g, view, cid, key, leaving, load, policy) for key in lost}
+        successors = [{"tier": key, "staff": _successors(g, view, cid, key, leaving, load, policy)} for key in lost]
         client = g.clients[cid]
         rows.append({"client": cid, "grade": grades[cid], "value": client.value, "lost_tiers": lost,
                      "below_policy_tiers": below, "successors": successors})
@@ -178,7 +157,7 @@ def departure_impact(g: GraphIndex, t: date, params: dict, policy: Policy) -> Ro
 
 
 def _successors(g: GraphIndex, view: DayView, client: str, tier: str, leaving: set[str],
-                load: dict[str, set[str]], policy: Policy) -> list[str]:
+                load: dict[str, set[str]], policy) -> list[str]:
     """Up to 3 active staff of `tier` who stay: recent contact, then team engagement, then light load, then id."""
     t = view.day
     recent = set()
@@ -193,7 +172,10 @@ def _successors(g: GraphIndex, view: DayView, client: str, tier: str, leaving: s
     return candidates[:3]
 
 
-def staff_load(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
+@twin("staff_load")
+def staff_load(g: GraphIndex, bound: Bound) -> Rows:
+    """Twin of cypher/reports/staff_load.cypher: clients per active staff member, by grade, against capacity."""
+    t = bound.as_of
     view = DayView(g, t)
     grades, load = view.grades(), view.clients_covered_by()
     rows = []
@@ -210,7 +192,10 @@ def staff_load(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
     return rows
 
 
-def stale_clients(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
+@twin("stale_clients")
+def stale_clients(g: GraphIndex, bound: Bound) -> Rows:
+    """Twin of cypher/reports/stale_clients.cypher: clients silent for longer than their grade allows."""
+    t, policy = bound.as_of, bound.policy
     grades = DayView(g, t).grades()
     rows = []
     for cid in g.clients:
@@ -224,7 +209,10 @@ def stale_clients(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
     return rows
 
 
-def missed_demand(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
+@twin("missed_demand")
+def missed_demand(g: GraphIndex, bound: Bound) -> Rows:
+    """Twin of cypher/reports/missed_demand.cypher: needs captured by tier 1 against needs missed, per tier-1 person."""
+    t, policy = bound.as_of, bound.policy
     first = {tier.key for tier in g.tiers.values() if tier.level == 1}
     tally: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
     for need in g.needs.values():
@@ -245,7 +233,10 @@ def missed_demand(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
     return rows
 
 
-def team_coverage(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
+@twin("team_coverage")
+def team_coverage(g: GraphIndex, bound: Bound) -> Rows:
+    """Twin of cypher/reports/team_coverage.cypher: per team: members, tiers, engaged clients and how many are fully staffed by it."""
+    t = bound.as_of
     view = DayView(g, t)
     cov = view.coverers()
     level = {tier.key: tier.level for tier in view.tiers}
@@ -262,7 +253,10 @@ def team_coverage(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
     return rows
 
 
-def relationships(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
+@twin("relationships")
+def relationships(g: GraphIndex, bound: Bound) -> Rows:
+    """Twin of cypher/reports/relationships.cypher: staff-client relationship strength over the concentration window."""
+    t, policy = bound.as_of, bound.policy
     pairs: dict[tuple[str, str], list] = {}
     for i in g.interactions.values():
         if not in_window(i.day, t, policy.concentration_window_days):
@@ -279,7 +273,10 @@ def relationships(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
     return rows
 
 
-def stalled_stages(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows:
+@twin("stalled_stages")
+def stalled_stages(g: GraphIndex, bound: Bound) -> Rows:
+    """Twin of cypher/reports/stalled_stages.cypher: clients sitting in their stage longer than max_stage_days."""
+    t, policy = bound.as_of, bound.policy
     view = DayView(g, t)
     grades = view.grades()
     rows = []
@@ -294,25 +291,11 @@ def stalled_stages(g: GraphIndex, t: date, params: dict, policy: Policy) -> Rows
     return rows
 
 
-def coverage_extract(g: GraphIndex, t: date):
-    """The active coverage graph on `t`, as the active_coverage/tier_keys queries return it on Neo4j."""
-    from graphcrm.reports.analytics import CoverageExtract
-
-    view = DayView(g, t)
-    edges = sorted((s, c, k) for c, tiers in view.coverers().items() for k, staff in tiers.items() for s in staff)
-    values = {c: g.clients[c].value for _, c, _ in edges}
-    return CoverageExtract(view.tier_keys, edges, values)
-
-
-EMBEDDED_REPORTS: dict[str, Callable] = {
-    "coverage": coverage,
-    "coverage_gaps": coverage_gaps,
-    "key_person_risk": key_person_risk,
-    "departure_impact": departure_impact,
-    "staff_load": staff_load,
-    "stale_clients": stale_clients,
-    "missed_demand": missed_demand,
-    "team_coverage": team_coverage,
-    "relationships": relationships,
-    "stalled_stages": stalled_stages,
-}
+@twin("active_coverage")
+def active_coverage(g: GraphIndex, bound: Bound) -> Rows:
+    """Twin of cypher/reports/active_coverage.cypher: the active coverage graph on as_of, for the networkx reports."""
+    view = DayView(g, bound.as_of)
+    known = set(view.tier_keys)
+    edges = sorted((s, c, k) for c, tiers in view.coverers().items() for k, staff in tiers.items() if k in known
+                   for s in staff)
+    return [{"staff": s, "client": c, "tier": k, "value": g.clients[c].value} for s, c, k in edges]

@@ -1,4 +1,4 @@
-"""The embedded store's in-memory graph: records indexed for reports, and a networkx graph of the structure."""
+"""The organisation held in memory: every record indexed for the embedded twins, and a networkx graph of the structure."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import networkx as nx
 from graphcrm.model import (
     Client, Coverage, Engagement, Interaction, Membership, Need, Records, Staff, Team, Tier,
 )
+from graphcrm.rules import first_tier, tiers_in_order
 
 __all__ = ["GraphIndex"]
 
@@ -51,12 +52,10 @@ class GraphIndex:
 
     # -- reading helpers ---------------------------------------------------------------
     def tiers_by_level(self) -> list[Tier]:
-        return sorted(self.tiers.values(), key=lambda t: (t.level, t.key))
+        return tiers_in_order(self.tiers.values())
 
     def first_tier_key(self) -> str | None:
-        tiers = self.tiers_by_level()
-        level_one = [t for t in tiers if t.level == 1]
-        return level_one[0].key if level_one else None
+        return first_tier(self.tiers.values())
 
     def records(self) -> Records:
         return Records(

@@ -1,0 +1,5 @@
+"""`python -m graphcrm.cli`: the same as the `graphcrm` command."""
+
+from graphcrm.cli import main
+
+main()

@@ -1,0 +1,130 @@
+"""Commands that move whole organisations: init, generate, import, export, demo and serve."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+
+from graphcrm.cli.common import DAY, Context, pass_context
+
+__all__ = ["COMMANDS"]
+
+
+def _describe(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "nothing"
+
+
+@click.command()
+@pass_context
+def init(ctx: Context) -> None:
+    """Create the schema, constraints and indexes (safe to re-run)."""
+    with ctx.store() as store:
+        store.init_schema()
+        click.echo(f"schema ready on {store.kind} store {store.url}")
+
+
+@click.command()
+@click.option("--size", type=click.Choice(["S", "M", "L"]), default="S", show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--anchor", type=DAY, default=None, help="the organisation's 'today' (default 2026-11-01, so a seed always gives the same files)")
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="folder to write the CSV files to")
+def generate(size: str, seed: int, anchor, out: str) -> None:
+    """Write a generated organisation as a CSV folder."""
+    from graphcrm.exporter import write_folder
+    from graphcrm.generator import DEFAULT_ANCHOR, generate as make
+
+    records = make(size, seed, anchor or DEFAULT_ANCHOR)
+    counts = write_folder(records, out)
+    click.echo(f"wrote {_describe(counts)} to {out}")
+
+
+@click.command("import")
+@click.argument("folder", type=click.Path())
+@click.option("--mapping", type=click.Path(), help="mapping file for a CRM export (see README)")
+@pass_context
+def import_(ctx: Context, folder: str, mapping: str | None) -> None:
+    """Import a CSV folder (idempotent: re-importing changes nothing).
+
+    This is the operator's own access to the store (like restoring a backup), outside the app's
+    logins; imports made by app users, on the import page, go through the service and are audited.
+    """
+    from graphcrm.importer import read_folder
+
+    with ctx.store() as store:
+        store.init_schema()
+        if mapping:
+            from graphcrm.mapping import read_mapped
+
+            records = read_mapped(folder, mapping, store.known_ids())
+        else:
+            records = read_folder(folder, store.known_ids())
+        total = len(records)
+        if sys.stderr.isatty() and total > 10_000:
+            with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
+                store.write(records, progress=bar.update)
+        else:
+            store.write(records)
+        click.echo(f"imported {_describe(records.counts())} into {store.kind} store {store.url}")
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@pass_context
+def export(ctx: Context, folder: str) -> None:
+    """Write the whole store as a CSV folder (importing it gives the same graph)."""
+    from graphcrm.exporter import write_folder
+
+    with ctx.store() as store:
+        counts = write_folder(store.read_all(), folder)
+    click.echo(f"exported {_describe(counts)} to {folder}")
+
+
+@click.command()
+@click.option("--size", type=click.Choice(["S", "M", "L"]), default="S", show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--port", type=int, default=5000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--no-serve", is_flag=True, help="load the organisation and stop (no web server)")
+@pass_context
+def demo(ctx: Context, size: str, seed: int, port: int, host: str, no_serve: bool) -> None:
+    """Load a generated organisation (anchored on today) and serve the UI."""
+    from graphcrm.generator import generate as make
+    from graphcrm.reports import run_report
+
+    records = make(size, seed, date.today())
+    with ctx.store() as store:
+        store.init_schema()
+        store.write(records)
+        click.echo(f"loaded a generated organisation ({_describe(records.counts())}) into {store.kind} store {store.url}")
+        for name in ("coverage_gaps", "key_person_risk", "stale_clients"):
+            result = run_report(store, name, date.today(), {}, ctx.settings.policy)
+            click.echo(f"  {name}: {len(result.rows)} rows   (graphcrm report {name})")
+    if not no_serve:
+        _serve(ctx, host, port, demo=True)
+
+
+def _serve(ctx: Context, host: str, port: int, demo: bool = False) -> None:
+    from graphcrm.webapp import create_app
+
+    app = create_app({"GRAPHCRM_STORE": ctx.settings.store_url, "GRAPHCRM_CONFIG": ctx.config, "GRAPHCRM_DEMO": demo})
+    for email, password, role in app.extensions["graphcrm"].demo_logins:
+        click.echo(f"  demo login: {email} / {password} ({role})")
+    click.echo(f"serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    try:
+        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    finally:
+        app.extensions["graphcrm"].close()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=5000, show_default=True)
+@pass_context
+def serve(ctx: Context, host: str, port: int) -> None:
+    """Serve the web UI and the JSON API on the configured store."""
+    _serve(ctx, host, port)
+
+
+COMMANDS = (init, generate, import_, export, demo, serve)
