@@ -42,11 +42,12 @@ def client_page(store, settings: Settings, user: User, client: str, day: date, t
         coverage_rows.append({"tier": tier.key, "level": tier.level, "name": tier.name, "staff": now, "past": past,
                               "required": required, "gap": len(now) < required, "current_stage": tier.key == stage})
     interactions, needs = store.client_timeline(client, 100_000)
-    risk = client_risk(active, [t.key for t in tiers], interactions, day, settings.policy)
+    risk = client_risk(active, [t.key for t in tiers], interactions, day, settings.policy, grade)
+    single_point_flag = risk.pop("single_point_flag")
     flags = []
     if risk["bus_factor"] == 0 and tiers:
         flags.append("a stage has no active coverer")
-    if risk["single_point_tiers"]:
+    if single_point_flag:
         flags.append("single point of failure at " + ", ".join(risk["single_point_tiers"]))
     if risk["multi_tier_staff"]:
         flags.append("split authority broken: " + ", ".join(risk["multi_tier_staff"]) + " cover several stages")

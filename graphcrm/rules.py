@@ -132,11 +132,17 @@ def concentration(interactions: Iterable[Interaction], t: date, policy) -> tuple
 
 
 def client_risk(coverers: Mapping[str, set[str]], tier_keys: list[str], interactions: Iterable[Interaction], t: date,
-                policy) -> dict[str, Any]:
-    """The key-person flags of one client (DESIGN 5.3): the one home of these rules, for the report and the client page."""
+                policy, grade: str) -> dict[str, Any]:
+    """The key-person flags of one client (DESIGN 5.3): the one home of these rules, for the report and the client page.
+
+    A single-point tier is a flag only where the grade's policy asks for redundancy
+    (min_per_tier >= 2): otherwise the same tier's pool replaces that one person.
+    `single_point_tiers` lists them either way, as information; `single_point_flag` says whether they count.
+    """
     counts = [len(coverers.get(k, ())) for k in tier_keys]
     bus_factor = min(counts) if counts else 0
     single = [k for k, n in zip(tier_keys, counts) if n == 1]
+    single_flag = bool(single) and policy.min_per_tier[grade] >= 2
     tiers_of: dict[str, set[str]] = defaultdict(set)
     for key, staff in coverers.items():
         for s in staff:
@@ -146,6 +152,7 @@ def client_risk(coverers: Mapping[str, set[str]], tier_keys: list[str], interact
     owners = sorted(s for s, ts in tiers_of.items() if len(everything) >= 2 and ts >= everything)
     owner = owners[0] if owners else None
     conc_owner, conc_share = concentration(interactions, t, policy)
-    flags = sum((bus_factor == 0, bool(single), bool(multi), owner is not None, conc_owner is not None))
+    flags = sum((bus_factor == 0, single_flag, bool(multi), owner is not None, conc_owner is not None))
     return {"bus_factor": bus_factor, "single_point_tiers": single, "multi_tier_staff": multi, "end_to_end_owner": owner,
-            "concentration_owner": conc_owner, "concentration_share": conc_share, "flags": flags}
+            "concentration_owner": conc_owner, "concentration_share": conc_share, "flags": flags,
+            "single_point_flag": single_flag}

@@ -33,9 +33,13 @@ def raw(dataset: str, table: str) -> list[dict[str, str]]:
 
 def facts_of(store):
     load = {r["staff"]: r["clients"] for r in run_report(store, "staff_load", AS_OF, {}, Policy()).rows}
-    risk = run_report(store, "key_person_risk", AS_OF, {}, Policy()).rows
-    single = {r["client"] for r in risk if r["bus_factor"] == 1}
-    uncovered = {r["client"] for r in risk if r["bus_factor"] == 0}
+    # Clients by their smallest number of active coverers over the tiers (key_person_risk's bus_factor;
+    # its rows leave out single points that policy allows, so the coverage report is read here).
+    smallest: dict[str, int] = {}
+    for row in run_report(store, "coverage", AS_OF, {}, Policy()).rows:
+        smallest[row["client"]] = min(smallest.get(row["client"], row["count"]), row["count"])
+    single = {c for c, n in smallest.items() if n == 1}
+    uncovered = {c for c, n in smallest.items() if n == 0}
     return load, single, uncovered
 
 

@@ -71,20 +71,33 @@ def test_coverage_gaps_follow_the_policy(org):
 
 def test_key_person_risk(org):
     assert rows(org, "key_person_risk") == [
-        # single points, B1 covers two tiers, B1 took part in 5 of the 6 window interactions.
+        # single points (grade A asks for two), B1 covers two tiers, B1 took part in 5 of the 6 window interactions.
         {"client": "K2", "grade": "A", "bus_factor": 1, "single_point_tiers": ["intel", "planning"],
          "multi_tier_staff": ["B1"], "end_to_end_owner": None, "concentration_owner": "B1",
          "concentration_share": 0.833, "risk": 9},
         {"client": "K1", "grade": "A", "bus_factor": 1, "single_point_tiers": ["intel", "planning"],
          "multi_tier_staff": [], "end_to_end_owner": None, "concentration_owner": None,
          "concentration_share": None, "risk": 3},
+        # grade C asks for one coverer per tier: its single points are information, not a flag;
+        # M1 covering every tier is (multi-tier and end to end).
         {"client": "K4", "grade": "C", "bus_factor": 1, "single_point_tiers": ["intel", "planning", "solution"],
          "multi_tier_staff": ["M1"], "end_to_end_owner": "M1", "concentration_owner": None,
-         "concentration_share": None, "risk": 3},
+         "concentration_share": None, "risk": 2},
+        # ungraded: no intel coverer (bus_factor 0) is the only flag.
         {"client": "K3", "grade": "ungraded", "bus_factor": 0, "single_point_tiers": ["planning", "solution"],
          "multi_tier_staff": [], "end_to_end_owner": None, "concentration_owner": None,
-         "concentration_share": None, "risk": 2},
+         "concentration_share": None, "risk": 1},
     ]
+
+
+def test_key_person_risk_single_points_count_only_where_policy_asks_for_two(org):
+    """DESIGN 5.3: a client whose only flag would be a single point its grade allows gets no row."""
+    lenient = replace(POLICY, min_per_tier={"A": 1, "B": 1, "C": 1, "ungraded": 1})
+    got = {r["client"]: r["risk"] for r in rows(org, "key_person_risk", policy=lenient)}
+    assert got == {"K2": 6, "K4": 2, "K3": 1}          # K1's only flag was its single points
+    strict = replace(POLICY, min_per_tier={"A": 2, "B": 2, "C": 2, "ungraded": 2})
+    got = {r["client"]: r["risk"] for r in rows(org, "key_person_risk", policy=strict)}
+    assert got == {"K2": 9, "K1": 3, "K4": 3, "K3": 2}
 
 
 def test_key_person_risk_concentration_needs_enough_interactions(org):

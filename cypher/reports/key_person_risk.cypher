@@ -3,18 +3,19 @@
 // doc: Clients that depend on one person or where split authority is broken, with a weighted risk score.
 // param: as_of date = today -- the day the report answers for
 // param: weight map = policy -- risk weight by grade, e.g. {A: 3, B: 2, C: 1, ungraded: 1}
+// param: min_per_tier map = policy -- active coverers required at every tier, by grade: single points count only where it is 2 or more
 // param: concentration_share float = policy -- share of the client's interactions one person must reach (0.8)
 // param: concentration_window_days int = policy -- window of days up to as_of for concentration (180)
 // param: concentration_min_interactions int = policy -- fewest interactions in the window to judge concentration (5)
 // column: client -- client id
 // column: grade -- grade on as_of
 // column: bus_factor -- smallest number of active coverers over all tiers
-// column: single_point_tiers -- tiers with exactly one active coverer, by level
+// column: single_point_tiers -- tiers with exactly one active coverer, by level (a flag only where min_per_tier[grade] >= 2)
 // column: multi_tier_staff -- sorted staff actively covering two or more tiers of this client
 // column: end_to_end_owner -- a staff member covering every tier (when there are two or more), smallest id; else null
 // column: concentration_owner -- staff member in >= concentration_share of the window's interactions (ties: smaller id); else null
 // column: concentration_share -- that share, rounded to 3 decimals, or null
-// column: risk -- weight[grade] x number of flags (bus_factor = 0, single point, multi-tier, end-to-end, concentration)
+// column: risk -- weight[grade] x number of flags (bus_factor = 0, single point where policy asks for two, multi-tier, end-to-end, concentration)
 WITH date($as_of) AS t
 MATCH (tier:Tier)
 WITH t, tier
@@ -62,7 +63,8 @@ OPTIONAL CALL (c, t) {
 WITH c, grade, coalesce(reduce(m = null, n IN counts | CASE WHEN m IS NULL OR n < m THEN n ELSE m END), 0) AS bus_factor,
      single, multi, owner, concOwner, concShare
 WITH c, grade, bus_factor, single, multi, owner, concOwner, concShare,
-     CASE WHEN bus_factor = 0 THEN 1 ELSE 0 END + CASE WHEN size(single) > 0 THEN 1 ELSE 0 END
+     CASE WHEN bus_factor = 0 THEN 1 ELSE 0 END
+     + CASE WHEN size(single) > 0 AND $min_per_tier[grade] >= 2 THEN 1 ELSE 0 END
      + CASE WHEN size(multi) > 0 THEN 1 ELSE 0 END + CASE WHEN owner IS NOT NULL THEN 1 ELSE 0 END
      + CASE WHEN concOwner IS NOT NULL THEN 1 ELSE 0 END AS flags
 WHERE flags > 0

@@ -114,10 +114,12 @@ def key_person_risk(g: GraphIndex, bound: Bound) -> Rows:
     grades, cov = view.grades(), view.coverers()
     rows = []
     for cid in sorted(g.clients):
-        risk = client_risk(cov.get(cid, {}), view.tier_keys, g.interactions_by_client.get(cid, {}).values(), t, policy)
+        grade = grades[cid]
+        risk = client_risk(cov.get(cid, {}), view.tier_keys, g.interactions_by_client.get(cid, {}).values(), t, policy,
+                           grade)
         flags = risk.pop("flags")
+        risk.pop("single_point_flag")
         if flags:
-            grade = grades[cid]
             rows.append({"client": cid, "grade": grade, **risk, "risk": policy.weight[grade] * flags})
     rows.sort(key=lambda r: (-r["risk"], r["client"]))
     return rows
