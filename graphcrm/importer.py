@@ -19,7 +19,8 @@ from graphcrm.model import (
 
 __all__ = ["read_folder", "validate_rows", "MAX_REPORTED_ERRORS", "ImportErrors", "IMPORT_FILES"]
 
-MAX_REPORTED_ERRORS = 100
+MAX_REPORTED_ERRORS = 100          # per file
+MAX_KEPT_ERRORS = 1_000
 #: The file names of a plain import folder.
 IMPORT_FILES = tuple(FILES.values())
 
@@ -177,16 +178,20 @@ _REFERENCES = {
 
 
 class _Errors:
-    """Row errors collected across a whole import (the first MAX_REPORTED_ERRORS kept, all counted)."""
+    """Row errors collected across a whole import: all counted, the first MAX_REPORTED_ERRORS of each file kept
+    (so one file with thousands of bad rows never hides another file's errors), MAX_KEPT_ERRORS in all."""
 
     def __init__(self) -> None:
         self.items: list[RowError] = []
         self.total = 0
+        self.per_file: dict[str, int] = {}
         self.kind = ""           # the record kind being checked (a _Noted collector reads it)
 
     def add(self, file: str, line: int, field_name: str, reason: str) -> None:
         self.total += 1
-        if len(self.items) < MAX_REPORTED_ERRORS:
+        seen = self.per_file.get(file, 0)
+        self.per_file[file] = seen + 1
+        if seen < MAX_REPORTED_ERRORS and len(self.items) < MAX_KEPT_ERRORS:
             self.items.append(RowError(file, line, field_name, reason))
 
 

@@ -108,6 +108,7 @@ def _source_spec(spec: Any, where: str) -> SourceSpec:
 
 def _read_sources(folder: Path, mapping: Mapping, prefix: str, errors: ImportErrors) -> dict[str, Source]:
     sources: dict[str, Source] = {}
+    unusable = False
     for name, spec in mapping.sources.items():
         if not (folder / spec.file).is_file():
             present = sorted(p.name for p in folder.iterdir() if p.is_file())[:30] if folder.is_dir() else []
@@ -116,10 +117,13 @@ def _read_sources(folder: Path, mapping: Mapping, prefix: str, errors: ImportErr
         shown = f"{prefix}/{spec.file}" if prefix else spec.file
         table = read_table(folder, spec, errors.add, shown)
         if table is None:
+            unusable = True
             continue
         rows = [(line, [c.strip() for c in cells]) for line, cells in table.rows]
         sources[name] = Source(name, table.name, table.header, rows)
-    if errors.total:
+    # A source whose bytes did not all decode is still mapped (its own and the others' row errors are
+    # shown too); one without a usable header cannot be.
+    if unusable:
         raise ImportFailed(errors.items, errors.total)
     return sources
 
