@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 from graphcrm.errors import ImportFailed, RowError, TooLarge
 
 __all__ = ["Table", "SourceSpec", "read_table", "normalise_encoding", "suggest_encoding", "unpack_zip",
-           "MAX_COLUMNS", "MAX_FIELD", "MAX_UNZIPPED", "MAX_ZIP_MEMBERS", "ENCODINGS"]
+           "delimiter_hint", "MAX_COLUMNS", "MAX_FIELD", "MAX_UNZIPPED", "MAX_ZIP_MEMBERS", "ENCODINGS"]
 
 #: A header wider than this is refused (real CRM exports have a few hundred columns at most).
 MAX_COLUMNS = 2_000
@@ -196,7 +196,7 @@ def read_table(folder: Path, spec: SourceSpec, add: AddError, shown_as: str | No
         return None
     width = len(header)
     table = Table(name, header, [])
-    hint = _delimiter_hint(header, spec.delimiter)
+    hint = delimiter_hint(header, spec.delimiter)
     for line, cells in rows:
         if len(cells) > width:
             if any(c.strip() for c in cells[width:]):
@@ -219,12 +219,13 @@ def _header_problems(header: list[str]) -> list[tuple[str, str]]:
     return [(column or "(empty)", "column appears twice") for column, n in counts.items() if n > 1]
 
 
-def _delimiter_hint(header: list[str], delimiter: str) -> str:
+def delimiter_hint(header: list[str], delimiter: str = ",") -> str:
+    """A hint when a header came out as one column that holds another delimiter ('' otherwise)."""
     if len(header) != 1:
         return ""
     for candidate, word, written in ((";", "';'", ";"), ("\t", "tabs", "\\t"), ("|", "'|'", "|"), (",", "','", ",")):
         if candidate != delimiter and candidate in header[0]:
-            return f" (the header is one column holding {word}: set delimiter = \"{written}\")"
+            return f"; the header is one column holding {word}: set delimiter = \"{written}\""
     return ""
 
 

@@ -19,7 +19,7 @@ from graphcrm.errors import MappingError
 __all__ = ["compile_arithmetic", "compile_condition", "number_of", "MAX_LENGTH", "MAX_NODES", "MAX_DEPTH"]
 
 MAX_LENGTH = 1_000
-MAX_NODES = 500
+MAX_NODES = 300
 MAX_DEPTH = 40
 
 Row = list[str]

@@ -6,6 +6,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from graphcrm.errors import MappingError
+from graphcrm.sources import delimiter_hint
 
 __all__ = ["Source"]
 
@@ -31,7 +32,8 @@ class Source:
         close = difflib.get_close_matches(column, self.header, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         shown = ", ".join(self.header[:40]) + (f", ... ({len(self.header)} in all)" if len(self.header) > 40 else "")
-        raise MappingError(f"{where}: no column {column!r} in {self.shown}{hint} (its columns: {shown})")
+        raise MappingError(f"{where}: no column {column!r} in {self.shown}{hint} (its columns: {shown})"
+                           f"{delimiter_hint(self.header)}")
 
     def index(self, position: int) -> dict[str, list[int]]:
         """Row numbers (into `rows`) by the value of one column, built once per column."""
