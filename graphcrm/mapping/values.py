@@ -26,7 +26,7 @@ Step = Callable[[str, Row], Any]
 TEMPLATE = re.compile(r"\{([^{}]+)\}")
 STOP = object()             # a `when` that does not hold: the value is empty and the later steps do not run
 _V1_KEYS = {"const", "column", "template", "date", "datetime", "map", "default", "lookup", "sum", "round"}
-_V2_KEYS = {"const", "column", "template", "value", "when", "trim", "map", "else", "lookup", "aggregate", "sum",
+_V2_KEYS = {"const", "column", "template", "value", "when", "trim", "replace", "map", "else", "lookup", "aggregate", "sum",
             "date", "datetime", "number", "round", "default"}
 _BASES = ("column", "template", "const", "value")
 _OPS = ("min", "max", "count", "sum", "first", "last")
@@ -168,6 +168,16 @@ class Compiler:
             if spec is not True:
                 raise MappingError(f"{where}: write trim = true")
             return lambda value, row: " ".join(value.split())
+        if key == "replace":
+            if not isinstance(spec, dict) or not spec or "" in spec:
+                raise MappingError(f"{where}: expected a table of text = replacement (e.g. {{ \"、\" = \";\" }})")
+            pairs = [(str(k), str(v)) for k, v in spec.items()]
+
+            def replaced(value: str, row: Row) -> str:
+                for old, new in pairs:
+                    value = value.replace(old, new)
+                return value
+            return replaced
         if key == "map":
             return self._map(spec, where, source, table.get("else"), v1_default=None)
         if key == "lookup":
