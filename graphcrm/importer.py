@@ -37,19 +37,22 @@ class _Bad(ValueError):
 class _Row:
     """Typed access to one CSV row's cells, raising _Bad with the field name."""
 
+    __slots__ = ("cells",)
+
     def __init__(self, cells: dict[str, str]):
         self.cells = cells
 
     def text(self, name: str, required: bool = False) -> str | None:
         raw = self.cells.get(name)
-        value = raw.strip() if raw is not None else ""
-        if not value:
-            if required:
-                raise _Bad(name, "empty" if name in self.cells else "missing")
-            return None
-        if "\x00" in value:
-            raise _Bad(name, "contains a NUL character")
-        return value
+        if raw:                                  # the common case first: a value, usually already trimmed
+            value = raw.strip()
+            if value:
+                if "\x00" in value:
+                    raise _Bad(name, "contains a NUL character")
+                return value
+        if required:
+            raise _Bad(name, "empty" if name in self.cells else "missing")
+        return None
 
     def date(self, name: str, required: bool = False) -> date | None:
         value = self.text(name, required)

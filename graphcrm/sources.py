@@ -160,7 +160,11 @@ def _read_sheet(path: Path, name: str, spec: SourceSpec, add: AddError) -> tuple
 
     def rows():
         for offset, values in enumerate(sheet.iter_rows()):
-            yield start + offset + 1, [_cell_text(v) for v in values]
+            cells = [_cell_text(v) for v in values]
+            if any(len(c) > MAX_FIELD for c in cells):     # CSV cells are bounded by the csv module itself
+                add(shown, start + offset + 1, "-", f"a cell longer than {MAX_FIELD:,} characters")
+                continue
+            yield start + offset + 1, cells
 
     numbered = rows()
     first = next(numbered, None)
@@ -197,20 +201,24 @@ def read_table(folder: Path, spec: SourceSpec, add: AddError, shown_as: str | No
     width = len(header)
     table = Table(name, header, [])
     hint = delimiter_hint(header, spec.delimiter)
+    append = table.rows.append
     for line, cells in rows:
-        if len(cells) > width:
-            if any(c.strip() for c in cells[width:]):
-                add(name, line, "-", f"{len(cells)} cells but the header has {width} columns{hint}")
-                continue
-            cells = cells[:width]
-        elif len(cells) < width:
-            if not any(c.strip() for c in cells):
-                continue
-            cells = cells + [""] * (width - len(cells))
-        if any(len(c) > MAX_FIELD for c in cells):
-            add(name, line, "-", f"a cell longer than {MAX_FIELD:,} characters")
-            continue
-        table.rows.append((line, cells))
+        count = len(cells)
+        if count != width:
+            if count > width:
+                if any(c.strip() for c in cells[width:]):
+                    add(name, line, "-", f"{count} cells but the header has {width} columns{hint}")
+                    continue
+                cells = cells[:width]
+            else:
+                if not any(c.strip() for c in cells):
+                    continue                     # a blank line
+                cells = cells + [""] * (width - count)
+        else:
+            first = cells[0]
+            if (not first or first.isspace()) and not "".join(cells).strip():
+                continue                         # a row of empty cells (",,,")
+        append((line, cells))
     return table
 
 

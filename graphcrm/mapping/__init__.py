@@ -119,7 +119,8 @@ def _read_sources(folder: Path, mapping: Mapping, prefix: str, errors: ImportErr
         if table is None:
             unusable = True
             continue
-        rows = [(line, [c.strip() for c in cells]) for line, cells in table.rows]
+        strip = str.strip
+        rows = [(line, list(map(strip, cells))) for line, cells in table.rows]
         sources[name] = Source(name, table.name, table.header, rows)
     # A source whose bytes did not all decode is still mapped (its own and the others' row errors are
     # shown too); one without a usable header cannot be.

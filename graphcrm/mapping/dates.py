@@ -42,17 +42,33 @@ def _fast_parser(fmt: str) -> Callable[[str], datetime] | None:
             n += 1
     if not {"Y", "m", "d"} <= seen:
         return None
-    match = re.compile("".join(pattern)).fullmatch
+    compiled = re.compile("".join(pattern))
+    match = compiled.fullmatch
+    order = [compiled.groupindex[name] for name in "YmdHMS" if name in compiled.groupindex]
+    if "f" in compiled.groupindex:
+        fraction = compiled.groupindex["f"]
 
-    def parse(text: str) -> datetime:
+        def precise(text: str) -> datetime:
+            found = match(text)
+            if found is None:
+                raise ValueError(text)
+            parts = [int(found.group(n)) for n in order] + [0] * (6 - len(order))
+            return datetime(*parts, int(found.group(fraction).ljust(6, "0")))
+        return precise
+    if order == sorted(order):                     # Y m d H M S in this order: one call unpacks them
+        def parse(text: str) -> datetime:
+            found = match(text)
+            if found is None:
+                raise ValueError(text)
+            return datetime(*map(int, found.groups()))
+        return parse
+
+    def reordered(text: str) -> datetime:
         found = match(text)
         if found is None:
             raise ValueError(text)
-        g = found.groupdict()
-        micro = int(g["f"].ljust(6, "0")) if g.get("f") else 0
-        return datetime(int(g["Y"]), int(g["m"]), int(g["d"]), int(g.get("H") or 0), int(g.get("M") or 0),
-                        int(g.get("S") or 0), micro)
-    return parse
+        return datetime(*[int(found.group(n)) for n in order])
+    return reordered
 
 
 def _parser(fmt: str, where: str) -> Callable[[str], datetime]:
@@ -78,12 +94,14 @@ def _parser(fmt: str, where: str) -> Callable[[str], datetime]:
     return lambda text: datetime.strptime(text, fmt)
 
 
-def date_step(spec: Any, kind: str, where: str, aware_utc: bool, strict_format: bool = False) -> Callable[[str], str]:
+def date_step(spec: Any, kind: str, where: str, aware_utc: bool, strict_format: bool = False,
+              with_row: bool = False) -> Callable[..., str]:
     """A converter of a cell to an ISO date (kind 'date') or date-time ('datetime'); empty stays empty.
 
     Several formats are tried in turn, then ISO 8601 (a workbook's date cells arrive in ISO form).
     A date-time without an offset is written without one, so the importer reads it as it reads any
     such time (`aware_utc`: version 1 wrote UTC, as it always has). `strict_format`: version 1's one format.
+    `with_row`: the converter takes (value, row), as a pipeline step does, and ignores the row.
     """
     formats = spec if isinstance(spec, list) else [spec]
     if not formats or not all(isinstance(f, str) for f in formats) or (strict_format and len(formats) != 1):
@@ -103,7 +121,7 @@ def date_step(spec: Any, kind: str, where: str, aware_utc: bool, strict_format: 
             return parsed.replace(tzinfo=timezone.utc).isoformat() if aware_utc else parsed.isoformat()
         return parsed.isoformat() if aware_utc else parsed.astimezone(timezone.utc).isoformat()
 
-    def convert(value: str) -> str:
+    def convert(value: str, row: Any = None) -> str:
         if value == "":
             return ""
         found = cache.get(value)

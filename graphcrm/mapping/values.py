@@ -187,8 +187,7 @@ class Compiler:
                 spec = {**spec, "op": "sum"} if isinstance(spec, dict) else spec
             return self._aggregate(spec, where)
         if key in ("date", "datetime"):
-            convert = date_step(spec, key, where, aware_utc=False)
-            return lambda value, row: convert(value)
+            return date_step(spec, key, where, aware_utc=False, with_row=True)
         if key == "number":
             return _number_step(spec, where)
         if key == "round":
@@ -331,8 +330,7 @@ class Compiler:
             steps.append(lambda value, row: value or fallback)
         for key in ("date", "datetime"):
             if key in spec:
-                convert = date_step(spec[key], key, f"{where}.{key}", aware_utc=True, strict_format=True)
-                steps.append(lambda value, row, convert=convert: convert(value))
+                steps.append(date_step(spec[key], key, f"{where}.{key}", aware_utc=True, strict_format=True, with_row=True))
         if "round" in spec:
             steps.append(_number_step({"round": spec["round"]}, f"{where}.round"))
         return _pipeline([], base, steps)
