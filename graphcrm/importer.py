@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 from graphcrm.bulk import gc_paused
 from graphcrm.csvformat import COLUMNS, FILES, REQUIRED

@@ -18,7 +18,7 @@ from graphcrm.csvformat import COLUMNS, FILES
 from graphcrm.errors import ImportFailed, MappingError
 from graphcrm.importer import ImportErrors, validate_rows
 from graphcrm.mapping.expressions import compile_condition
-from graphcrm.mapping.sources import Source
+from graphcrm.mapping.tables import Source
 from graphcrm.mapping.values import Compiler, Silent
 from graphcrm.model import KnownIds, Records
 from graphcrm.sources import SourceSpec, normalise_encoding, read_table

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from graphcrm.errors import MappingError
 from graphcrm.mapping.dates import date_step
 from graphcrm.mapping.expressions import compile_arithmetic, compile_condition, number_of
-from graphcrm.mapping.sources import Source
+from graphcrm.mapping.tables import Source
 
 __all__ = ["Compiler", "Silent", "STOP", "decimal_text"]
 
