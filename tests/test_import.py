@@ -193,3 +193,21 @@ def test_a_rejected_import_leaves_no_new_database_file(tmp_path):
     result = _cli("--store", url, "import", str(folder(tmp_path, clients_csv="id,grade\nC1,Q\n")))
     assert result.returncode == 3 and "unknown grade 'Q'" in result.stderr
     assert list(tmp_path.glob("fresh.db*")) == []
+
+
+def test_the_service_import_writes_only_changes_audits_the_counts_and_a_dry_run_writes_nothing(tmp_path, store):
+    import json
+
+    from graphcrm.config import Settings
+    from graphcrm.permissions import User
+    from graphcrm.service import Service
+
+    service, admin = Service(store, Settings()), User("admin@x.org", "admin", None)
+    records = read_folder(folder(tmp_path))
+    dry = service.import_records(admin, records, "test", dry_run=True)
+    assert dry.audit is None and dry.plan.totals() == (len(records), 0, 0)
+    assert len(store.read_all()) == 0 and store.list_audit() == []
+    done = service.import_records(admin, records, "test")
+    assert json.loads(done.audit.after)["records"]["clients"] == {"new": 2, "changed": 0, "unchanged": 0}
+    again = service.import_records(admin, records, "test")
+    assert again.message == f"imported: nothing changed ({len(records)} records unchanged)" and len(again.records) == 0
