@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from itertools import chain
+from operator import attrgetter
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -147,7 +149,10 @@ def _engagement(r: _Row) -> Engagement:
 def _interaction(r: _Row) -> Interaction:
     kind = r.choice("kind", KINDS, "kind", required=True)
     staff_text = r.text("staff") or ""
-    staff = tuple(sorted({s.strip() for s in staff_text.split(";") if s.strip()}))
+    if ";" in staff_text:
+        staff = tuple(sorted({s.strip() for s in staff_text.split(";") if s.strip()}))
+    else:
+        staff = (staff_text,) if staff_text else ()      # one participant, already trimmed: the common case
     grade = r.choice("grade", GRADES, "grade")
     stage = r.text("stage")
     if kind == "assessment" and grade is None:
@@ -271,7 +276,10 @@ def _check_references(records: Records, origins, known: KnownIds, errors: _Error
     }
     for kind, refs in _REFERENCES.items():
         errors.kind = kind
-        for record, (name, line) in zip(getattr(records, kind), origins.get(kind, [])):
+        items = getattr(records, kind)
+        if not items or all(_all_known(items, field_name, ids[target]) for field_name, target in refs):
+            continue                                 # the usual case, checked in bulk; the loop below finds the rows
+        for record, (name, line) in zip(items, origins.get(kind, [])):
             for field_name, target in refs:
                 value = getattr(record, field_name)
                 values = value if isinstance(value, tuple) else (value,)
@@ -281,6 +289,14 @@ def _check_references(records: Records, origins, known: KnownIds, errors: _Error
                         errors.add(name, line, field_name, f"unknown {what} {v!r}")
     errors.kind = "staff"
     _check_manager_cycles(records, origins, errors)
+
+
+def _all_known(items: list, field_name: str, known: set[str]) -> bool:
+    values = set(map(attrgetter(field_name), items))
+    if values and isinstance(next(iter(values)), tuple):
+        values = set(chain.from_iterable(values))
+    values.discard(None)
+    return values <= known
 
 
 def _check_manager_cycles(records: Records, origins, errors: _Errors) -> None:
