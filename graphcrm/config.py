@@ -1,4 +1,4 @@
-"""Settings: the store URL (--store, GRAPHCRM_STORE) and the policy table, overridable by a TOML file."""
+"""Settings: the store URL (--store, GRAPHCRM_STORE), the organisation's conventions and the policy table, overridable by a TOML file."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from graphcrm.errors import ConfigError, ParameterError
 from graphcrm.model import GRADE_ORDER
 
-__all__ = ["Policy", "Settings", "load_settings", "DEFAULT_STORE", "DEFAULT_OWNERSHIP", "POLICY_PARAMS"]
+__all__ = ["Policy", "Settings", "load_settings", "DEFAULT_STORE", "DEFAULT_OWNERSHIP", "POLICY_PARAMS", "LOCALES"]
 
 DEFAULT_STORE = "sqlite:///graphcrm.db"
 
@@ -104,6 +104,14 @@ class Settings:
     policy: Policy = field(default_factory=Policy)
     ownership: dict[int, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_OWNERSHIP))
     source: str | None = None        # the config file read, if any
+    #: `[organisation] locale` (DESIGN 13): the UI's language for everyone; None lets each browser choose.
+    locale: str | None = None
+    #: `[organisation] currency`: an ISO 4217 code (CNY, EUR, ...) the UI shows values in; None shows plain numbers.
+    currency: str | None = None
+
+
+#: The languages the UI speaks (DESIGN 13), as the config file writes them.
+LOCALES = ("en", "zh-CN")
 
 
 _GRADE_TABLES = ("min_per_tier", "max_silence_days", "weight")
@@ -177,6 +185,32 @@ def _ownership_from(table: dict[str, Any], where: str) -> dict[int, tuple[str, .
     return result
 
 
+#: `[organisation]` settings (DESIGN 13) read so far.
+_ORGANISATION_KEYS = ("locale", "currency")
+
+
+def _organisation_from(table: Any, where: str) -> dict[str, Any]:
+    """The UI conventions of `[organisation]`: a locale the UI speaks and a currency Babel knows."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: organisation: expected a table")
+    for key in table:
+        if key not in _ORGANISATION_KEYS:
+            raise ConfigError(f"{where}: organisation.{key}: unknown setting (known: {', '.join(_ORGANISATION_KEYS)})")
+    out: dict[str, Any] = {}
+    if "locale" in table:
+        if table["locale"] not in LOCALES:
+            raise ConfigError(f"{where}: organisation.locale: expected one of {', '.join(LOCALES)}, got {table['locale']!r}")
+        out["locale"] = table["locale"]
+    if "currency" in table:
+        from babel.numbers import list_currencies
+
+        code = table["currency"]
+        if not isinstance(code, str) or code.upper() not in list_currencies():
+            raise ConfigError(f"{where}: organisation.currency: expected an ISO 4217 code such as CNY or EUR, got {code!r}")
+        out["currency"] = code.upper()
+    return out
+
+
 def load_settings(store: str | None = None, config: str | Path | None = None,
                   environ: dict[str, str] | None = None, cwd: Path | None = None) -> Settings:
     """Read settings: --store beats GRAPHCRM_STORE beats the config file's `store` beats the default.
@@ -203,12 +237,13 @@ def load_settings(store: str | None = None, config: str | Path | None = None,
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     where = str(path) if path else "defaults"
-    unknown = set(data) - {"store", "policy", "ownership"}
+    unknown = set(data) - {"store", "policy", "ownership", "organisation"}
     if unknown:
-        raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r} (known: store, policy, ownership)")
+        raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r} (known: store, organisation, policy, ownership)")
     policy = _policy_from(data.get("policy", {}), where)
+    organisation = _organisation_from(data.get("organisation", {}), where)
     ownership = _ownership_from(data["ownership"], where) if "ownership" in data else dict(DEFAULT_OWNERSHIP)
     url = store or environ.get("GRAPHCRM_STORE") or data.get("store") or DEFAULT_STORE
     if not isinstance(url, str):
         raise ConfigError(f"{where}: store: expected a URL string")
-    return Settings(store_url=url, policy=policy, ownership=ownership, source=str(path) if path else None)
+    return Settings(store_url=url, policy=policy, ownership=ownership, source=str(path) if path else None, **organisation)

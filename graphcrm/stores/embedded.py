@@ -12,7 +12,8 @@ from graphcrm.bulk import gc_paused
 from graphcrm.errors import StoreError
 from graphcrm.graphindex import GraphIndex
 from graphcrm.model import (
-    AuditEntry, Client, Coverage, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team, Tier,
+    AuditEntry, Client, Coverage, Directory, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team,
+    Tier,
 )
 from graphcrm.rules import span_active, staff_active
 from graphcrm.stores.protocol import Planned, Scope, Snapshot
@@ -210,13 +211,15 @@ class EmbeddedStore:
 
     def list_audit(self, actor: str | None = None, action: str | None = None, target: str | None = None,
                    since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
-        # One static query: a null filter matches everything, as in cypher/list_audit.cypher.
+        # One static query: a null filter matches everything, and a filter is a part of the text in any case
+        # (`assess` finds `assessment`), as in cypher/reads/list_audit.cypher.
         since_text = _datetime_out(since) if since is not None else None
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, at, actor, action, target, before, after FROM audit "
-                "WHERE (:actor IS NULL OR actor = :actor) AND (:action IS NULL OR action = :action) "
-                "AND (:target IS NULL OR substr(target, 1, length(:target)) = :target) "
+                "WHERE (:actor IS NULL OR instr(lower(actor), lower(:actor)) > 0) "
+                "AND (:action IS NULL OR instr(lower(action), lower(:action)) > 0) "
+                "AND (:target IS NULL OR instr(lower(target), lower(:target)) > 0) "
                 "AND (:since IS NULL OR at >= :since) ORDER BY at DESC, id DESC LIMIT :max",
                 {"actor": actor, "action": action, "target": target, "since": since_text, "max": limit}).fetchall()
         return [AuditEntry(r[0], datetime.fromisoformat(r[1]), *r[2:]) for r in rows]
@@ -282,6 +285,17 @@ class EmbeddedStore:
     def existing_staff(self, ids: list[str]) -> set[str]:
         with self._lock:
             return {i for i in ids if i in self.index.staff}
+
+    def existing_ids(self, kind: str, ids: list[str]) -> set[str]:
+        with self._lock:
+            table = {"staff": self.index.staff, "clients": self.index.clients, "teams": self.index.teams}[kind]
+            return {i for i in ids if i in table}
+
+    def directory(self) -> Directory:
+        with self._lock:
+            g = self.index
+            return Directory({k: c.name for k, c in g.clients.items()}, {k: s.name for k, s in g.staff.items()},
+                             {k: t.name for k, t in g.teams.items()}, {k: t.name for k, t in g.tiers.items()})
 
     def client_view(self, client: str) -> Records | None:
         with self._lock:

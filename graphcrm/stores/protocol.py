@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Callable, Protocol, runtime_checkable
 
-from graphcrm.model import AuditEntry, Interaction, KnownIds, Need, Records, Staff, Tier
+from graphcrm.model import AuditEntry, Directory, Interaction, KnownIds, Need, Records, Staff, Tier
 
 if TYPE_CHECKING:
     from graphcrm.queries import Bound
@@ -104,6 +104,12 @@ class Store(Protocol):
 
     def existing_staff(self, ids: list[str]) -> set[str]:
         """The ids among `ids` that name a stored staff member."""
+
+    def existing_ids(self, kind: str, ids: list[str]) -> set[str]:
+        """The ids among `ids` that name a stored record of `kind` ("staff", "clients" or "teams")."""
+
+    def directory(self) -> Directory:
+        """Every client, staff member, team and tier by id with its name (the UI shows names first)."""
 
     def client_view(self, client: str) -> Records | None:
         """One client with its coverage (and the coverers' staff records), milestones and engagements."""
