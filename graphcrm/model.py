@@ -9,7 +9,7 @@ from typing import Iterator
 __all__ = [
     "Tier", "Staff", "Team", "Membership", "Client", "Coverage", "Engagement",
     "Interaction", "Need", "Records", "RECORD_TYPES", "GRADES", "GRADE_ORDER",
-    "KINDS", "ROLES", "grade_rank", "AuditEntry", "KnownIds", "Directory", "NAMED_KINDS",
+    "KINDS", "ROLES", "grade_rank", "AuditEntry", "KnownIds", "Directory", "NAMED_KINDS", "ClientActivity",
 ]
 
 GRADES = ("A", "B", "C")
@@ -240,3 +240,13 @@ class Directory:
 
     def has(self, kind: str, key: str) -> bool:
         return key in getattr(self, kind)
+
+
+@dataclass
+class ClientActivity:
+    """What happened lately with one client, up to a day: the last interaction, the last answer, the needs so far."""
+
+    client: str
+    last: datetime | None = None            # the latest interaction on or before the day
+    answered: datetime | None = None        # the latest communication or transaction on or before the day
+    needs: list[Need] = field(default_factory=list)     # detected on or before the day, newest first

@@ -48,6 +48,9 @@ NUMERIC = {"money", "share", "number"}
 
 def column_kind(name: str, sample: Any = None) -> str:
     kind = _KINDS.get(name)
+    if kind in ENTITY and isinstance(sample, list):
+        # The same name holds a list in some reports (coverage's `staff`: every coverer of the stage).
+        return {"client": "text", "staff": "staff_list", "team": "team_list", "tier": "tier_list"}[kind]
     if kind:
         return kind
     if isinstance(sample, bool):
@@ -157,8 +160,9 @@ def _matcher(column: Column, text: str, directory: Directory):
         try:
             bound = float(raw.rstrip("%")) / (100 if raw.endswith("%") else 1)
         except ValueError:
-            raise ParameterError(Message("expected a number or a comparison such as >2, got {text!r}",
-                                         f"filter {column.name}", text=text)) from None
+            where = "filter " + column.name
+            raise ParameterError(Message("expected a number or a comparison such as >2, got {text!r}", where,
+                                         text=text)) from None
         ops = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__, "=": float.__eq__}
         return lambda v: not _blank(v) and ops[op](float(v), bound)
     if compare is not None and compare.group(1) == "=":

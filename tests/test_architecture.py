@@ -20,7 +20,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                 "graphcrm.importplan")),
     ("reports", ("graphcrm.reports",)),
     ("stores", ("graphcrm.stores",)),
-    ("application", ("graphcrm.service", "graphcrm.readmodel", "graphcrm.analyst", "graphcrm.tables")),
+    ("application", ("graphcrm.service", "graphcrm.readmodel", "graphcrm.analyst", "graphcrm.tables",
+                     "graphcrm.workqueue", "graphcrm.portfolio")),
     ("edges", ("graphcrm.cli", "graphcrm.webapp")),
 ]
 

@@ -12,7 +12,7 @@ from graphcrm.bulk import gc_paused
 from graphcrm.errors import StoreError
 from graphcrm.graphindex import GraphIndex
 from graphcrm.model import (
-    AuditEntry, Client, Coverage, Directory, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team,
+    AuditEntry, Client, ClientActivity, Coverage, Directory, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team,
     Tier,
 )
 from graphcrm.rules import span_active, staff_active
@@ -285,6 +285,26 @@ class EmbeddedStore:
     def existing_staff(self, ids: list[str]) -> set[str]:
         with self._lock:
             return {i for i in ids if i in self.index.staff}
+
+    def views(self, scope: Scope) -> Snapshot:
+        with self._lock:
+            return self._snapshot(scope)
+
+    def client_activity(self, clients: list[str], as_of: date) -> dict[str, ClientActivity]:
+        """As cypher/reads/client_activity.cypher, from the in-memory index."""
+        found: dict[str, ClientActivity] = {}
+        with self._lock:
+            g = self.index
+            for client in sorted(set(clients)):
+                if client not in g.clients:
+                    continue
+                done = [i for i in g.interactions_by_client.get(client, {}).values() if i.day <= as_of]
+                answers = [i.at for i in done if i.kind in ("communication", "transaction")]
+                needs = sorted((n for n in g.needs_by_client.get(client, {}).values() if n.detected <= as_of),
+                               key=lambda n: (n.detected, n.id), reverse=True)
+                found[client] = ClientActivity(client, max((i.at for i in done), default=None), max(answers, default=None),
+                                               needs)
+        return found
 
     def existing_ids(self, kind: str, ids: list[str]) -> set[str]:
         with self._lock:

@@ -12,7 +12,7 @@ from neo4j import exceptions as neo4j_errors
 
 from graphcrm.errors import QueryError, StoreError, StoreUnavailable
 from graphcrm.model import (
-    AuditEntry, Client, Coverage, Directory, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team,
+    AuditEntry, Client, ClientActivity, Coverage, Directory, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team,
     Tier,
 )
 from graphcrm.queries import NamedQuery, library
@@ -209,6 +209,14 @@ class Neo4jStore:
 
     def existing_staff(self, ids: list[str]) -> set[str]:
         return set(self._read_views(Scope(people=tuple(ids))).people)
+
+    def views(self, scope: Scope) -> Snapshot:
+        return self._read_views(scope)
+
+    def client_activity(self, clients: list[str], as_of: date) -> dict[str, ClientActivity]:
+        rows = self.read("client_activity", {"clients": sorted(set(clients)), "as_of": as_of}) if clients else []
+        return {row["client"]: ClientActivity(row["client"], row["last"], row["answered"], [Need(**n) for n in row["needs"]])
+                for row in rows}
 
     def existing_ids(self, kind: str, ids: list[str]) -> set[str]:
         if kind not in ("staff", "clients", "teams"):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Callable, Protocol, runtime_checkable
 
-from graphcrm.model import AuditEntry, Directory, Interaction, KnownIds, Need, Records, Staff, Tier
+from graphcrm.model import AuditEntry, ClientActivity, Directory, Interaction, KnownIds, Need, Records, Staff, Tier
 
 if TYPE_CHECKING:
     from graphcrm.queries import Bound
@@ -113,6 +113,12 @@ class Store(Protocol):
 
     def client_view(self, client: str) -> Records | None:
         """One client with its coverage (and the coverers' staff records), milestones and engagements."""
+
+    def views(self, scope: Scope) -> Snapshot:
+        """The records of `scope` in one read, as a change would see them, but without locking anything (pages)."""
+
+    def client_activity(self, clients: list[str], as_of: date) -> dict[str, ClientActivity]:
+        """For each of `clients` that exists: its last interaction, last communication or transaction, and needs, up to `as_of`."""
 
     def staff_view(self, staff: str) -> Records | None:
         """One staff member with their coverage and memberships."""

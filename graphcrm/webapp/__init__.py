@@ -91,8 +91,9 @@ class GraphCRMApp:
 
         today = date.today()
         try:
-            self.directory()
-            readmodel.dashboard(lambda name, params: self.report(name, today, params).rows, today)
+            names = self.directory()
+            self.cached(("dashboard", today), lambda: readmodel.dashboard(
+                lambda name, params: self.report(name, today, params).rows, today, self.settings.policy, names))
         except Exception:
             return
 
@@ -134,7 +135,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["graphcrm"] = GraphCRMApp(store, users, settings, demo_logins, warm=not app.config.get("TESTING"))
 
     from graphcrm import permissions
-    from graphcrm.webapp import api, errors, formatting, i18n, names, pages, security
+    from graphcrm.webapp import api, browsing, errors, formatting, i18n, names, pages, security
     from graphcrm.webapp.security import current_user
 
     security.init_app(app)
@@ -145,6 +146,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Templates ask the permission model what to show: {% if may('manage') %}...
     app.jinja_env.globals["may"] = lambda capability: permissions.may(current_user(), capability)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(browsing.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     # The dashboard runs six reports; at size M the first visit would otherwise wait seconds for them.
     app.extensions["graphcrm"].warm_in_background()

@@ -12,6 +12,7 @@ from graphcrm.errors import ChangeRefused, ParameterError
 from graphcrm.permissions import require
 from graphcrm.render import analyst_output, audit_output, report_output, to_json_value
 from graphcrm.times import parse_day, parse_moment
+from graphcrm.stores.protocol import Scope
 from graphcrm.webapp.security import current_user, login_required
 
 bp = Blueprint("api", __name__)
@@ -87,6 +88,36 @@ def tiers():
     return jsonify([{"key": t.key, "level": t.level, "name": t.name} for t in _state().store.tiers()])
 
 
+@bp.get("/lookup")
+@login_required
+def lookup():
+    """Staff, clients or teams whose name or id holds the text (the pickers of report parameters and forms)."""
+    require(current_user(), "read_all", "Looking up names")
+    kind = request.args.get("kind", "staff")
+    if kind not in ("staff", "clients", "teams", "node"):
+        raise ParameterError("kind: one of staff, clients, teams, node")
+    text = (request.args.get("q") or "").strip().casefold()[:100]
+    limit = _int_arg("limit", 20, 1, 100)
+    names = _state().directory()
+    found = []
+    for table in (("staff", "clients", "teams") if kind == "node" else (kind,)):
+        for key, name in getattr(names, table).items():
+            if not text or text in key.casefold() or (name and text in name.casefold()):
+                found.append({"id": key, "name": name, "kind": table})
+    # Exact ids first, then names that start with the text, then the rest by name.
+    found.sort(key=lambda r: (r["id"].casefold() != text, not (r["name"] or "").casefold().startswith(text),
+                              (r["name"] or r["id"]).casefold(), r["id"]))
+    shown = found[:limit]
+    # A picker for coverage shows each person's tier: choosing someone outside the stage's tier is an exception.
+    staff_ids = tuple(r["id"] for r in shown if r["kind"] == "staff")
+    if staff_ids:
+        people = _state().store.views(Scope(people=staff_ids)).people
+        for row in shown:
+            if row["id"] in people and row["kind"] == "staff":
+                row["tier"] = people[row["id"]].tier
+    return jsonify(shown)
+
+
 @bp.get("/graph/search")
 @login_required
 def search():
@@ -149,7 +180,7 @@ def assess(client_id):
     b = _body()
     return _changed(_state().service.assess(
         current_user(), client_id, str(b.get("grade", "")), parse_moment(b.get("at"), "at"), b.get("score"), b.get("summary"),
-        id=b.get("id")))
+        b.get("staff") or [], id=b.get("id")))
 
 
 @bp.post("/clients/<client_id>/handovers")
@@ -157,7 +188,8 @@ def assess(client_id):
 def handover(client_id):
     b = _body()
     return _changed(_state().service.handover(
-        current_user(), client_id, str(b.get("stage", "")), parse_moment(b.get("at"), "at"), b.get("summary"), id=b.get("id")))
+        current_user(), client_id, str(b.get("stage", "")), parse_moment(b.get("at"), "at"), b.get("summary"),
+        b.get("staff") or [], id=b.get("id"), back=b.get("back") is True))
 
 
 @bp.post("/clients/<client_id>/needs")
@@ -175,7 +207,7 @@ def assign():
     b = _body()
     return _changed(_state().service.assign(
         current_user(), str(b.get("staff", "")), str(b.get("client", "")), str(b.get("tier", "")), str(b.get("role", "lead")),
-        parse_day(b.get("since"), "since")))
+        parse_day(b.get("since"), "since"), b.get("exception") if isinstance(b.get("exception"), str) else None))
 
 
 @bp.post("/coverage/release")

@@ -106,6 +106,8 @@ def grade(value: Any) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from graphcrm.tables import label_of
+
     app.jinja_env.filters.update(money=money, money_short=money_short, percent=percent, number=number, day=day,
-                                 moment=moment, days=days, grade=grade)
+                                 moment=moment, days=days, grade=grade, words=label_of)
     app.jinja_env.globals.update(BLANK=BLANK)

@@ -116,3 +116,5 @@ def init_app(app: Flask) -> None:
         cache[(language, _DOMAIN)] = catalogue
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language, translated=translated,
                                  field_label=field_label)
+    # Words that come as data from the code (a column's name in words, a flag): translated where they are shown.
+    app.jinja_env.filters.update(translate=lambda text: gettext(text) if text else text, translated=translated)

@@ -19,6 +19,8 @@ def _q(name: str, required: bool = False, kind: str = "string", where: str = "qu
     return {"name": name, "in": where, "required": required or where == "path", "schema": {"type": kind}}
 
 
+#: Who took part: staff ids (a staff login takes part itself; everyone else names at least one).
+_PEOPLE = {"type": "array", "items": {"type": "string"}}
 _CHANGE = {"type": "object", "properties": {"at": {"type": "string", "format": "date-time"}, "summary": {"type": "string"},
                                             "id": {"type": "string", "description": "client-supplied id: a retry cannot record twice"}}}
 
@@ -43,6 +45,9 @@ def document() -> dict:
             "/api/reports/{name}": {"get": _op("run a report: ?as_of=YYYY-MM-DD and its parameters",
                                                [_q("name", where="path"), _q("as_of")])},
             "/api/graph/search": {"get": _op("clients, staff and teams by id or name", [_q("q", True)])},
+            "/api/lookup": {"get": _op("staff, clients or teams whose name or id holds q (exact ids first; staff with "
+                                       "their tier): the pickers of forms and report parameters",
+                                       [_q("kind"), _q("q"), _q("limit", kind="integer")])},
             "/api/graph/neighbourhood": {"get": _op("a node and its active neighbours, capped (total says how many)",
                                                     [_q("label", True), _q("key", True), _q("limit", kind="integer"), _q("as_of")])},
             "/api/clients/{client_id}": {"get": _op("a client: coverage by tier, teams, grade history, timeline, needs, risk flags",
@@ -50,20 +55,22 @@ def document() -> dict:
             "/api/staff/{staff_id}": {"get": _op("a staff member: load, clients, teams, departure impact",
                                                  [_q("staff_id", where="path"), _q("as_of")])},
             "/api/clients/{client_id}/interactions": {"post": _op("log a contact, communication or transaction", [client], {
-                **_CHANGE, "required": ["kind"], "properties": {**_CHANGE["properties"], "kind": {"type": "string", "enum": ["contact", "communication", "transaction"]},
+                **_CHANGE, "required": ["kind", "summary"], "properties": {**_CHANGE["properties"], "kind": {"type": "string", "enum": ["contact", "communication", "transaction"]},
                                                                  "staff": {"type": "array", "items": {"type": "string"}}, "amount": {"type": "number"}}}, "write")},
             "/api/clients/{client_id}/assessments": {"post": _op("record an assessment", [client], {
-                **_CHANGE, "required": ["grade"], "properties": {**_CHANGE["properties"], "grade": {"type": "string", "enum": ["A", "B", "C"]},
-                                                                  "score": {"type": "number"}}}, "write")},
-            "/api/clients/{client_id}/handovers": {"post": _op("hand the client over to a stage", [client], {
-                **_CHANGE, "required": ["stage"], "properties": {**_CHANGE["properties"], "stage": {"type": "string"}}}, "write")},
+                **_CHANGE, "required": ["grade", "summary"], "properties": {**_CHANGE["properties"], "grade": {"type": "string", "enum": ["A", "B", "C"]},
+                                                                             "score": {"type": "number"}, "staff": _PEOPLE}}, "write")},
+            "/api/clients/{client_id}/handovers": {"post": _op("hand the client over to a stage (back: confirm a move to an earlier stage)", [client], {
+                **_CHANGE, "required": ["stage", "summary"], "properties": {**_CHANGE["properties"], "stage": {"type": "string"},
+                                                                             "staff": _PEOPLE, "back": {"type": "boolean"}}}, "write")},
             "/api/clients/{client_id}/needs": {"post": _op("record a need", [client], {
                 "type": "object", "required": ["summary"], "properties": {"summary": {"type": "string"}, "detected": {"type": "string", "format": "date"},
                                                                          "source": {"type": "string"}, "staff": {"type": "string"}, "id": {"type": "string"}}}, "write")},
             "/api/coverage": {"post": _op("assign coverage (managers, admins)", body={
                 "type": "object", "required": ["staff", "client", "tier"], "properties": {
                     "staff": {"type": "string"}, "client": {"type": "string"}, "tier": {"type": "string"},
-                    "role": {"type": "string", "enum": ["lead", "backup"]}, "since": {"type": "string", "format": "date"}}}, tag="write")},
+                    "role": {"type": "string", "enum": ["lead", "backup"]}, "since": {"type": "string", "format": "date"},
+                    "exception": {"type": "string", "description": "why someone outside the stage's tier covers it (required then; audited)"}}}, tag="write")},
             "/api/coverage/release": {"post": _op("end coverage (managers, admins)", body={
                 "type": "object", "required": ["staff", "client", "tier"], "properties": {
                     "staff": {"type": "string"}, "client": {"type": "string"}, "tier": {"type": "string"},
