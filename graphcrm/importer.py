@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from datetime import date
+from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -34,10 +34,12 @@ class _Bad(ValueError):
 
 
 class _Row:
-    """Typed access to one CSV row's cells, raising _Bad with the field name."""
+    """Typed access to one CSV row's cells, raising _Bad with the field name. A date-time without an offset is
+    local to `zone`, the organisation's time zone."""
 
-    def __init__(self, cells: dict[str, str]):
+    def __init__(self, cells: dict[str, str], zone: tzinfo = timezone.utc):
         self.cells = cells
+        self.zone = zone
 
     def text(self, name: str, required: bool = False) -> str | None:
         raw = self.cells.get(name)
@@ -62,7 +64,7 @@ class _Row:
     def datetime(self, name: str) -> datetime:
         value = self.text(name, True)
         try:
-            return moment_of(value)
+            return moment_of(value, self.zone)
         except ValueError as exc:
             raise _Bad(name, str(exc)) from None
 
@@ -231,7 +233,8 @@ def read_table(name: str, text: str, errors: _Errors) -> Iterator[tuple[int, dic
         line = reader.line_num + 1
 
 
-def validate_tables(tables: dict[str, tuple[str, str]], known: KnownIds | None = None) -> Records:
+def validate_tables(tables: dict[str, tuple[str, str]], known: KnownIds | None = None,
+                    zone: tzinfo = timezone.utc) -> Records:
     """Validate CSV texts by kind ({kind: (display name, text)}) and return Records, or raise ImportFailed."""
     errors = _Errors()
     rows: dict[str, list[tuple[str, int, dict[str, str]]]] = {}
@@ -243,7 +246,7 @@ def validate_tables(tables: dict[str, tuple[str, str]], known: KnownIds | None =
                     break
                 continue
             kind_rows.append((name, line, cells))
-    return validate_rows(rows, known, errors)
+    return validate_rows(rows, known, errors, zone)
 
 
 def _header_ok(kind: str, name: str, header: list[str], errors: "_Errors") -> bool:
@@ -260,7 +263,7 @@ def _header_ok(kind: str, name: str, header: list[str], errors: "_Errors") -> bo
 
 
 def validate_rows(rows: dict[str, list[tuple[str, int, dict[str, str]]]], known: KnownIds | None = None,
-                  errors: "_Errors | None" = None) -> Records:
+                  errors: "_Errors | None" = None, zone: tzinfo = timezone.utc) -> Records:
     """Validate rows of cells by kind, each with the file and line it came from; the one check all imports share."""
     known = known or KnownIds()
     errors = errors or _Errors()
@@ -275,7 +278,7 @@ def validate_rows(rows: dict[str, list[tuple[str, int, dict[str, str]]]], known:
         kind_origins = origins.setdefault(kind, [])
         for name, line, cells in rows[kind]:
             try:
-                record = build(_Row(cells))
+                record = build(_Row(cells, zone))
             except _Bad as bad:
                 errors.add(name, line, bad.field_name, bad.reason)
                 continue
@@ -337,7 +340,7 @@ def _check_manager_cycles(records: Records, origins, errors: _Errors) -> None:
             current = manager[current]
 
 
-def read_folder(folder: str | Path, known: KnownIds | None = None) -> Records:
+def read_folder(folder: str | Path, known: KnownIds | None = None, zone: tzinfo = timezone.utc) -> Records:
     """Read and validate a CSV folder (any file may be absent). Raises ImportFailed on any bad row."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -356,4 +359,4 @@ def read_folder(folder: str | Path, known: KnownIds | None = None) -> Records:
     if not tables:
         raise ImportFailed([RowError(str(folder), 0, "-", f"no import files (expected any of {', '.join(FILES.values())})")])
     with gc_paused():
-        return validate_tables(tables, known)
+        return validate_tables(tables, known, zone)

@@ -12,7 +12,7 @@ import operator
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Callable
 
@@ -220,8 +220,7 @@ def _date_step(fmt: str, kind: str, where: str) -> Callable[[str], str]:
             raise ValueError(f"{value!r} does not match the date format {fmt!r}") from None
         if kind == "date":
             return parsed.date().isoformat()
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
+        # Without an offset the time stays local: validation reads it in the organisation's time zone.
         return parsed.isoformat()
     return parse
 
@@ -347,9 +346,10 @@ def map_rows(folder: str | Path, mapping: Mapping, errors: ImportErrors) -> dict
     return produced
 
 
-def read_mapped(folder: str | Path, mapping_path: str | Path, known: KnownIds | None = None) -> Records:
+def read_mapped(folder: str | Path, mapping_path: str | Path, known: KnownIds | None = None,
+                zone: tzinfo = timezone.utc) -> Records:
     """Map a CRM export folder with a mapping file, then validate like any import (nothing written on error)."""
     mapping = load_mapping(mapping_path)
     errors = ImportErrors()
     rows = map_rows(folder, mapping, errors)
-    return validate_rows(rows, known, errors)
+    return validate_rows(rows, known, errors, zone)

@@ -1,6 +1,9 @@
 // name: write_interactions
 // kind: write
 // doc: Upsert interactions by id, with their WITH client and PARTICIPATED staff replaced by the row's.
+// doc: Returns the clients an interaction moved away from: the writer refreshes the timelines of those
+// doc: and of the rows' clients (refresh_timelines) in the same transaction.
+// column: moved -- id of a client that lost an interaction to another client
 // param: rows list<map> -- one map per interaction: id, client, kind, at, staff (list of ids), amount, summary, grade, score, stage (dates and date-times as ISO strings)
 UNWIND $rows AS raw
 WITH raw {.*, at: datetime(raw.at)} AS row
@@ -18,9 +21,10 @@ CALL (i, c) {
   OPTIONAL MATCH (i)-[old:WITH]->(other:Client)
   WHERE other <> c
   DELETE old
+  RETURN collect(other.id) AS moved
 }
 MERGE (i)-[:WITH]->(c)
-WITH i, row
+WITH i, row, moved
 CALL (i, row) {
   OPTIONAL MATCH (p:Staff)-[old:PARTICIPATED]->(i)
   WHERE NOT p.id IN row.staff
@@ -31,3 +35,5 @@ CALL (i, row) {
   MATCH (p:Staff {id: participant})
   MERGE (p)-[:PARTICIPATED]->(i)
 }
+UNWIND moved AS id
+RETURN DISTINCT id AS moved

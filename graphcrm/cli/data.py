@@ -57,9 +57,9 @@ def import_(ctx: Context, folder: str, mapping: str | None) -> None:
         if mapping:
             from graphcrm.mapping import read_mapped
 
-            records = read_mapped(folder, mapping, store.known_ids())
+            records = read_mapped(folder, mapping, store.known_ids(), ctx.settings.policy.zone)
         else:
-            records = read_folder(folder, store.known_ids())
+            records = read_folder(folder, store.known_ids(), ctx.settings.policy.zone)
         total = len(records)
         if sys.stderr.isatty() and total > 10_000:
             with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:

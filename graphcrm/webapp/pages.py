@@ -124,7 +124,7 @@ def client_change(client_id, action):
         return parse_day(f.get(name), name)
 
     def at():
-        return parse_moment(f.get("at"), "at")
+        return parse_moment(f.get("at"), "at", _state().settings.policy.zone)
 
     staff = [s.strip() for s in f.get("staff", "").split(",") if s.strip()]
     calls = {
@@ -271,9 +271,9 @@ def import_page():
                     path = Path(tmp) / "mapping.toml"
                     path.write_bytes(mapping.read())
                     mapping.close()
-                    records = read_mapped(folder, path, store.known_ids())
+                    records = read_mapped(folder, path, store.known_ids(), _state().settings.policy.zone)
                 else:
-                    records = read_folder(folder, store.known_ids())
+                    records = read_folder(folder, store.known_ids(), _state().settings.policy.zone)
                 change = _service().import_records(user, records, "the import page")
                 message = change.message
             except ImportFailed as exc:
