@@ -37,13 +37,14 @@ print(json.dumps({{"open": ready, "raw": raw, "rss_mb": resource.getrusage(resou
 
 
 def main() -> None:
-    folder = organisation_folder("M")
+    size = sys.argv[1] if len(sys.argv) > 1 else "M"
+    folder = organisation_folder(size)
     with tempfile.TemporaryDirectory() as tmp:
         path = f"{tmp}/bench.db"
         store = open_store(f"sqlite:///{path}")
         store.write(read_folder(folder))
         store.close()
-        heading("open the embedded store at size M (fresh process per run, 5 runs)")
+        heading(f"open the embedded store at size {size} (fresh process per run, 5 runs)")
         runs = []
         for _ in range(5):
             out = subprocess.run([sys.executable, "-c", PROBE.format(root=str(ROOT), path=path)],
