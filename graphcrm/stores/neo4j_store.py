@@ -119,9 +119,10 @@ class Neo4jStore:
         return steps
 
     def _upsert_interactions(self, tx, rows: list[dict[str, Any]]) -> None:
-        """Upsert interactions, then refresh the timelines of every client they touched (in the same transaction)."""
-        moved = [row["moved"] for row in _fetch(tx, self.queries["write_interactions"], {"rows": rows})]
-        _refresh_timelines(tx, self.queries["refresh_timelines"], {row["client"] for row in rows} | set(moved))
+        """Upsert interactions, then recompute the timelines the write says changed (in the same transaction):
+        a new contact only widens its client's first/last moments, inside the write itself."""
+        stale = {row["refresh"] for row in _fetch(tx, self.queries["write_interactions"], {"rows": rows})}
+        _refresh_timelines(tx, self.queries["refresh_timelines"], stale)
 
     def _create_interactions(self, tx, rows: list[dict[str, Any]]) -> None:
         """Create new interactions; the clients that got an assessment or handover have their timelines refreshed."""
