@@ -92,6 +92,8 @@ _IN = {kind: _converters(kind, "in") for kind in _TABLES}
 _BYTES_HELD = {"tier": 600, "staff": 900, "team": 400, "membership": 700, "client": 450, "coverage": 750,
                "engagement": 650, "need": 550, "milestone": 800}
 _DEFAULT_BUDGET_MB = 3072
+#: A write carrying at least this many interactions into an empty table rebuilds the indexes after it.
+_BULK_ROWS = 50_000
 
 
 def _upsert_sql(kind: str) -> str:
@@ -214,7 +216,10 @@ class EmbeddedStore:
             for kind, items in records.kinds():
                 if not items:
                     continue
-                self._write_kind(kind, items)
+                if kind == "interactions" and not replaced and len(items) >= _BULK_ROWS:
+                    self._bulk_load_interactions(items)
+                else:
+                    self._write_kind(kind, items)
                 if progress:
                     progress(len(items))
             if audit is not None:
@@ -228,6 +233,21 @@ class EmbeddedStore:
             raise
         with gc_paused():
             self.index.apply(records, replaced)
+
+    def _bulk_load_interactions(self, items: list) -> None:
+        """Many new interactions into a table without them (a first import): the interaction indexes are dropped and
+        rebuilt after the insert, in the same transaction; sorting once is much faster than inserting into
+        three B-trees row by row."""
+        if not self._db.execute("SELECT NOT EXISTS (SELECT 1 FROM interaction)").fetchone()[0]:
+            self._write_kind("interactions", items)
+            return
+        indexes = self._db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'interaction' "
+                                   "AND sql IS NOT NULL").fetchall()
+        for name, _ in indexes:
+            self._db.execute(f'DROP INDEX "{name}"')
+        self._write_kind("interactions", items)
+        for _, sql in indexes:
+            self._db.execute(sql)
 
     def _stored_kinds(self, ids: list[str]) -> dict[str, tuple[str, str]]:
         """(client, kind) of the interactions among `ids` already stored: what an upsert replaces."""
