@@ -1,8 +1,8 @@
 """The analyst's peer: each report as one DuckDB SQL query over the organisation's CSV files (loaded once).
 
 Used by bench_peer.py. The queries answer for `$t` (as_of) with the default policy, days in UTC, and
-give the same rows as graphcrm (the benchmark checks); shares are divided as decimals so that they
-round half up from the exact quotient, as graphcrm and Neo4j do. truck_factor and brokers need a graph
+give the same rows as graphcrm (the benchmark checks); shares are rounded half up from the quotient
+(floor(1000 n / d + 0.5) / 1000), as graphcrm and Neo4j do, not from its nearest double. truck_factor and brokers need a graph
 algorithm: their peer is the SQL extraction of the active coverage graph plus the same networkx step.
 """
 
@@ -76,7 +76,7 @@ SELECT s.id AS staff, s.tier, count(DISTINCT a.client) AS clients,
        count(DISTINCT a.client) FILTER (WHERE g.grade = 'A') AS a, count(DISTINCT a.client) FILTER (WHERE g.grade = 'B') AS b,
        count(DISTINCT a.client) FILTER (WHERE g.grade = 'C') AS c,
        count(DISTINCT a.client) FILTER (WHERE g.grade = 'ungraded') AS ungraded, s.capacity,
-       CASE WHEN s.capacity > 0 THEN round(count(DISTINCT a.client)::DECIMAL(18, 6) / s.capacity, 3)::DOUBLE END AS utilisation
+       CASE WHEN s.capacity > 0 THEN floor(count(DISTINCT a.client) * 1000.0 / s.capacity + 0.5) / 1000.0 END AS utilisation
 FROM staff s LEFT JOIN act a ON a.staff = s.id LEFT JOIN grades g ON g.client = a.client
 WHERE (s.joined IS NULL OR s.joined <= $t) AND (s."left" IS NULL OR s."left" > $t)
 GROUP BY s.id, s.tier, s.capacity
@@ -122,7 +122,7 @@ intel AS (
   UNION ALL SELECT NULL, 0, 1 FROM per WHERE NOT coalesce(list_contains(intel, captor), false) AND len(intel) = 0
 )
 SELECT staff, sum(captured)::BIGINT AS captured, sum(missed)::BIGINT AS missed,
-       round(sum(captured)::DECIMAL(18, 6) / (sum(captured) + sum(missed)), 3)::DOUBLE AS capture_rate
+       floor(sum(captured) * 1000.0 / (sum(captured) + sum(missed)) + 0.5) / 1000.0 AS capture_rate
 FROM tally GROUP BY staff ORDER BY missed DESC, staff NULLS LAST""",
     "team_coverage": _COMMON + """
 , mem AS (
@@ -143,7 +143,7 @@ SELECT t.id AS team, (SELECT count(*) FROM mem WHERE mem.team = t.id) AS members
        (SELECT count(*) FROM eng WHERE eng.team = t.id) AS clients,
        (SELECT count(*) FROM fully WHERE fully.team = t.id) AS fully_staffed,
        CASE WHEN (SELECT count(*) FROM eng WHERE eng.team = t.id) > 0
-            THEN round((SELECT count(*) FROM fully WHERE fully.team = t.id)::DECIMAL(18, 6) / (SELECT count(*) FROM eng WHERE eng.team = t.id), 3)::DOUBLE
+            THEN floor((SELECT count(*) FROM fully WHERE fully.team = t.id) * 1000.0 / (SELECT count(*) FROM eng WHERE eng.team = t.id) + 0.5) / 1000.0
        END AS full_rate
 FROM teams t ORDER BY team""",
     "key_person_risk": _COMMON + """
@@ -164,7 +164,7 @@ FROM teams t ORDER BY team""",
     FROM ix x JOIN participation p ON p.interaction = x.id
     WHERE x.day > $t - INTERVAL 180 DAY AND x.day <= $t GROUP BY x.client, p.staff) WHERE r = 1
 ), conc AS (
-  SELECT w.client, top.staff AS owner, round(top.n::DECIMAL(18, 6) / w.total, 3)::DOUBLE AS share FROM win w JOIN top USING (client)
+  SELECT w.client, top.staff AS owner, floor(top.n * 1000.0 / w.total + 0.5) / 1000.0 AS share FROM win w JOIN top USING (client)
   WHERE top.n / w.total >= 0.8
 ), flagged AS (
   SELECT c.id AS client, g.grade, coalesce(per.bus_factor, 0) AS bus_factor, coalesce(per.single, []) AS single,
