@@ -38,6 +38,7 @@ class Change:
     records: Records
     audit: AuditEntry | None
     message: str
+    plan: Any = None            # an import's ImportPlan: new, changed and unchanged records per kind
 
 
 def _digest(*parts: Any) -> str:
@@ -335,19 +336,25 @@ class Service:
 
     # -- bulk imports --------------------------------------------------------------------------------
     def import_records(self, user: User, records: Records, source: str,
-                       progress: Callable[[int], None] | None = None) -> Change:
-        """A validated import: every record upserted (re-importing changes nothing), then one audit entry of who
-        imported what. The entry follows the data: it never claims an import that did not complete."""
+                       progress: Callable[[int], None] | None = None, dry_run: bool = False) -> Change:
+        """A validated import: the new and changed records upserted (re-importing changes nothing), then one audit
+        entry of who imported what. The entry follows the data: it never claims an import that did not complete.
+        A dry run only says what would change (`Change.plan`), and writes nothing."""
+        from graphcrm.importplan import plan_import
+
         require(user, "import", "Importing data")
-        counts = {kind: n for kind, n in records.counts().items() if n}
-        self.store.write(records, progress=progress)
-        entry = self._entry(user, "import", f"import:{source}", None,
-                            {"records": counts, "at": self.clock().isoformat()})
+        plan = plan_import(records, self.store.stored_versions(records))
+        target = f"import:{source}"
+        if dry_run:
+            return Change("import", target, plan.changes, None, f"dry run, nothing written: {plan.headline()}", plan)
+        if not plan.nothing_changed:
+            self.store.write(plan.changes, progress=progress)
+        entry = self._entry(user, "import", target, None,
+                            {"records": plan.as_dict(), "at": self.clock().isoformat()})
         self.store.write(Records(), audit=entry)
-        if self.on_commit is not None:
+        if self.on_commit is not None and not plan.nothing_changed:
             self.on_commit()
-        described = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "nothing"
-        return Change("import", f"import:{source}", records, entry, f"imported {described}")
+        return Change("import", target, plan.changes, entry, f"imported: {plan.headline()}", plan)
 
     # -- the audit trail -----------------------------------------------------------------------
     def audit(self, user: User, actor: str | None = None, action: str | None = None, target: str | None = None,

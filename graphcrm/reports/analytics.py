@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,7 +98,9 @@ def truck_factor(extract: CoverageExtract, by: str, policy: Policy) -> list[dict
         for s in changed:
             if s in gains:
                 gains[s] = gain(s)
-        rows.append({"step": len(rows) + 1, "staff": best, "orphaned": orphaned if by == "value" else int(orphaned),
+        # A sum of money: exact float sum, then float noise dropped (0.1 + 0.2 shows as 0.3, not 0.30000000000000004).
+        shown = round(math.fsum(measure[c] for c in orphaned_clients), 6) if by == "value" else int(orphaned)
+        rows.append({"step": len(rows) + 1, "staff": best, "orphaned": shown,
                      "orphaned_share": round3(orphaned / total)})
     return rows
 

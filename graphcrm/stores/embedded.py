@@ -431,6 +431,24 @@ class EmbeddedStore:
             i = self.index
             return KnownIds(set(i.tiers), set(i.staff), set(i.teams), set(i.clients))
 
+    def stored_versions(self, records: Records) -> Records:
+        """Looked up in memory (the index holds every structural record by identity, one id for the node kinds);
+        interactions are read from SQLite by id, 500 per query."""
+        found = Records()
+        with self._lock:
+            for kind, items in records.kinds():
+                if kind == "interactions":
+                    stored = self.interactions.by_ids(i.id for i in items)
+                    found.interactions.extend(stored[i.id] for i in items if i.id in stored)
+                    continue
+                table, out = getattr(self.index, kind), getattr(found, kind)
+                by_id = len(_KEYS[kind]) == 1
+                for item in items:
+                    stored = table.get(item.identity[0] if by_id else item.identity)
+                    if stored is not None:
+                        out.append(stored)
+        return found
+
     def counts(self) -> dict[str, int]:
         with self._lock:
             g = self.index

@@ -316,6 +316,20 @@ class Neo4jStore:
         found = {row["kind"]: set(row["ids"]) for row in self.read("known_ids")}
         return KnownIds(**found)
 
+    def stored_versions(self, records: Records) -> Records:
+        """Read by identity with cypher/reads/stored_records.cypher, BATCH_ROWS identities per query."""
+        found = Records()
+        for kind, items in records.kinds():
+            cls, out = _EXPORTS[kind][1], getattr(found, kind)
+            for chunk in _chunks(items):
+                params: dict[str, list] = {name: [] for name in _EXPORTS}
+                params[kind] = [_identity_param(record) for record in chunk]
+                for item in self.read("stored_records", params)[0][kind]:
+                    if kind == "interactions":
+                        item["staff"] = tuple(item["staff"])
+                    out.append(cls(**item))
+        return found
+
     def read_all(self) -> Records:
         records = Records()
         for kind, (name, cls) in _EXPORTS.items():
@@ -363,6 +377,15 @@ def _fetch(tx, named: NamedQuery, params: dict[str, Any]) -> list[dict[str, Any]
     result = tx.run(named.text, params)
     keys = result.keys()
     return [{k: native(v) for k, v in zip(keys, record.values())} for record in result]
+
+
+def _identity_param(record) -> Any:
+    """A record's identity as the stored_records query takes it: the id, or a map with `since` as ISO text."""
+    identity = record.identity
+    if len(identity) == 1:
+        return identity[0]
+    names = [n for n in record.__dataclass_fields__][:len(identity) - 1] + ["since"]
+    return {n: (v.isoformat() if hasattr(v, "isoformat") else v) for n, v in zip(names, identity)}
 
 
 def _chunks(items: list) -> Iterable[list]:
