@@ -21,7 +21,7 @@ from graphcrm.permissions import LOG_KINDS, User, acts_as_staff, authorise_recor
 from graphcrm.render import to_json_value
 from graphcrm.rules import can_end_on, span_active, staff_active
 from graphcrm.stores.protocol import Planned, Scope, Snapshot
-from graphcrm.times import parse_moment
+from graphcrm.times import day_in, parse_moment
 
 __all__ = ["Service", "Change", "LOG_KINDS"]
 
@@ -69,7 +69,7 @@ class Service:
         now = self.clock()
         if at is None:
             return now
-        at = parse_moment(at, "at")
+        at = parse_moment(at, "at", self.zone)
         if at > now + _FUTURE_SLACK:
             raise ChangeRefused(f"{at.isoformat()} is in the future")
         return at
@@ -100,8 +100,13 @@ class Service:
             raise ChangeRefused(f"unknown client {client!r}")
         return view
 
+    @property
+    def zone(self):
+        """The organisation's time zone: the days of events and of 'today' are its days."""
+        return self.settings.policy.zone
+
     def _today(self) -> date:
-        return self.clock().date()
+        return day_in(self.clock(), self.zone)
 
     # -- recording interactions, assessments, handovers and needs ----------------------------
     def log_interaction(self, user: User, client: str, kind: str, at: datetime | None = None,
@@ -124,7 +129,7 @@ class Service:
         def check(view: Records, day: date) -> None:
             if stage not in {t.key for t in view.tiers}:
                 raise ChangeRefused(f"stage {stage!r} is not a tier ({', '.join(t.key for t in view.tiers)})")
-            if stage == client_stage(view, day):
+            if stage == client_stage(view, day, self.zone):
                 raise ChangeRefused(f"{client} is already in stage {stage!r}")
 
         return self._record(user, client, "handover", at, staff, summary, id, check=check, stage=stage)
@@ -141,9 +146,10 @@ class Service:
 
         def plan(snapshot: Snapshot):
             view = self._client(snapshot, client)
+            day = day_in(when, self.zone)
             if check is not None:
-                check(view, when.date())
-            authorise_record(user, kind, view, when.date(), self._today(), self.settings.ownership)
+                check(view, day)
+            authorise_record(user, kind, view, day, self._today(), self.settings.ownership, self.zone)
             missing = sorted(people - set(snapshot.people))
             if missing:
                 raise ChangeRefused(f"unknown staff member {missing[0]!r}")
@@ -178,7 +184,7 @@ class Service:
 
         def plan(snapshot: Snapshot):
             view = self._client(snapshot, client)
-            authorise_record(user, "need", view, when, today, self.settings.ownership)
+            authorise_record(user, "need", view, when, today, self.settings.ownership, self.zone)
             if captured is not None and captured not in snapshot.people:
                 raise ChangeRefused(f"unknown staff member {captured!r}")
             stored = snapshot.needs.get(id) if id else None

@@ -121,7 +121,7 @@ def client_change(client_id, action):
         return parse_day(f.get(name), name)
 
     def at():
-        return parse_moment(f.get("at"), "at")
+        return parse_moment(f.get("at"), "at", _state().settings.policy.zone)
 
     staff = [s.strip() for s in f.get("staff", "").split(",") if s.strip()]
     calls = {
@@ -273,10 +273,11 @@ def _import_uploads(user, result: dict) -> int:
                 mapping_upload.close()
                 shown = Path(mapping_upload.filename).name
                 wanted = set(load_mapping(path, shown).files())
-                records = read_mapped(folder, path, store.known_ids(), shown_as="", mapping_shown_as=shown)
+                records = read_mapped(folder, path, store.known_ids(), shown_as="", mapping_shown_as=shown,
+                                      zone=_state().settings.policy.zone)
             else:
                 records = read_folder(folder, store.known_ids(), encoding=request.form.get("encoding") or "utf-8",
-                                      shown_as="")
+                                      shown_as="", zone=_state().settings.policy.zone)
             change = _service().import_records(user, records, "the import page", dry_run=dry_run)
             result.update(message=change.message, plan=change.plan)
             status = 200
