@@ -128,7 +128,7 @@ def crash_server():
     # Beside the suite's own server (its home and ports shifted), so two checkouts testing at once never share one.
     home = _neo4j("home", _env()).stdout.strip()
     bolt = int(os.environ.get("GRAPHCRM_NEO4J_BOLT_PORT", "7687")) + 10
-    http = int(os.environ.get("GRAPHCRM_NEO4J_HTTP_PORT", "7474")) + 3
+    http = int(os.environ.get("GRAPHCRM_NEO4J_HTTP_PORT", "7474")) + 30
     env = _env({"GRAPHCRM_NEO4J_HOME": f"{home}-crash", "GRAPHCRM_NEO4J_BOLT_PORT": str(bolt),
                 "GRAPHCRM_NEO4J_HTTP_PORT": str(http), "GRAPHCRM_NEO4J_HEAP": "512m", "GRAPHCRM_NEO4J_PAGECACHE": "256m"})
     started = _neo4j("start", env)
