@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from itertools import chain
 from operator import attrgetter
-from datetime import date
+from datetime import date, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -37,12 +37,14 @@ class _Bad(ValueError):
 
 
 class _Row:
-    """Typed access to one CSV row's cells, raising _Bad with the field name."""
+    """Typed access to one CSV row's cells, raising _Bad with the field name. A date-time without an offset is
+    local to `zone`, the organisation's time zone."""
 
-    __slots__ = ("cells",)
+    __slots__ = ("cells", "zone")
 
-    def __init__(self, cells: dict[str, str]):
+    def __init__(self, cells: dict[str, str], zone: tzinfo = timezone.utc):
         self.cells = cells
+        self.zone = zone
 
     def text(self, name: str, required: bool = False) -> str | None:
         raw = self.cells.get(name)
@@ -68,7 +70,7 @@ class _Row:
     def datetime(self, name: str) -> datetime:
         value = self.text(name, True)
         try:
-            return moment_of(value)
+            return moment_of(value, self.zone)
         except ValueError as exc:
             raise _Bad(name, str(exc)) from None
 
@@ -218,10 +220,12 @@ def _header_ok(kind: str, name: str, header: list[str], errors: "_Errors") -> bo
 
 
 def validate_rows(rows: dict[str, list[tuple[str, int, dict[str, str]]]], known: KnownIds | None = None,
-                  errors: "_Errors | None" = None, notes: dict[tuple[str, str], str] | None = None) -> Records:
+                  errors: "_Errors | None" = None, notes: dict[tuple[str, str], str] | None = None,
+                  zone: tzinfo = timezone.utc) -> Records:
     """Validate rows of cells by kind, each with the file and line it came from; the one check all imports share.
 
     `notes` adds a word to the errors of rows of one (kind, file): a mapping names the output that made them.
+    A date-time without an offset is local to `zone`, the organisation's time zone.
     """
     known = known or KnownIds()
     errors = errors or _Errors()
@@ -239,7 +243,7 @@ def validate_rows(rows: dict[str, list[tuple[str, int, dict[str, str]]]], known:
         kind_origins = origins.setdefault(kind, [])
         for name, line, cells in rows[kind]:
             try:
-                record = build(_Row(cells))
+                record = build(_Row(cells, zone))
             except _Bad as bad:
                 errors.add(name, line, bad.field_name, bad.reason)
                 continue
@@ -331,7 +335,7 @@ class _Noted:
 
 
 def read_folder(folder: str | Path, known: KnownIds | None = None, encoding: str = "utf-8",
-                shown_as: str | None = None) -> Records:
+                shown_as: str | None = None, zone: tzinfo = timezone.utc) -> Records:
     """Read and validate a folder of the import format (any file may be absent). Raises ImportFailed on any bad row.
 
     Files are UTF-8 (with or without a byte-order mark) unless `encoding` names another. Errors name
@@ -359,4 +363,4 @@ def read_folder(folder: str | Path, known: KnownIds | None = None, encoding: str
                 continue
             header = table.header
             rows[kind] = [(name, line, dict(zip(header, cells))) for line, cells in table.rows]
-        return validate_rows(rows, known, errors)
+        return validate_rows(rows, known, errors, zone=zone)

@@ -23,7 +23,7 @@ from graphcrm.permissions import (
 from graphcrm.render import to_json_value
 from graphcrm.rules import can_end_on, span_active, staff_active
 from graphcrm.stores.protocol import Planned, Scope, Snapshot
-from graphcrm.times import parse_moment
+from graphcrm.times import day_in, parse_moment
 
 __all__ = ["Service", "Change", "LOG_KINDS"]
 
@@ -71,7 +71,7 @@ class Service:
         now = self.clock()
         if at is None:
             return now
-        at = parse_moment(at, "at")
+        at = parse_moment(at, "at", self.zone)
         if at > now + _FUTURE_SLACK:
             raise ChangeRefused(Message("{at} is in the future", "at", at=at.isoformat()))
         return at
@@ -102,8 +102,13 @@ class Service:
             raise ChangeRefused(Message("unknown client {client!r}", "client", client=client))
         return view
 
+    @property
+    def zone(self):
+        """The organisation's time zone: the days of events and of 'today' are its days."""
+        return self.settings.policy.zone
+
     def _today(self) -> date:
-        return self.clock().date()
+        return day_in(self.clock(), self.zone)
 
     # -- recording interactions, assessments, handovers and needs ----------------------------
     def log_interaction(self, user: User, client: str, kind: str, at: datetime | None = None,
@@ -130,8 +135,8 @@ class Service:
             raise ChangeRefused(Message("choose the stage the client moves to", "stage"))
 
         def check(view: Records, day: date) -> None:
-            move = stage_move(view, stage, day)
-            current = client_stage(view, day)
+            move = stage_move(view, stage, day, self.zone)
+            current = client_stage(view, day, self.zone)
             if move == "unknown":
                 raise ChangeRefused(Message("{stage!r} is not a tier ({stages})", "stage", stage=stage,
                                             stages=", ".join(t.key for t in view.tiers)))
@@ -157,9 +162,10 @@ class Service:
 
         def plan(snapshot: Snapshot):
             view = self._client(snapshot, client)
+            day = day_in(when, self.zone)
             if check is not None:
-                check(view, when.date())
-            authorise_record(user, kind, view, when.date(), self._today(), self.settings.ownership)
+                check(view, day)
+            authorise_record(user, kind, view, day, self._today(), self.settings.ownership, self.zone)
             # Checked once the user may record here at all, so a refusal names the rule that matters first.
             if not summary:
                 raise ChangeRefused(Message("say what happened in a few words", "summary"))
@@ -200,7 +206,7 @@ class Service:
 
         def plan(snapshot: Snapshot):
             view = self._client(snapshot, client)
-            authorise_record(user, "need", view, when, today, self.settings.ownership)
+            authorise_record(user, "need", view, when, today, self.settings.ownership, self.zone)
             if captured is not None and captured not in snapshot.people:
                 raise ChangeRefused(Message("unknown staff member {staff!r}", "captured", staff=captured))
             stored = snapshot.needs.get(id) if id else None

@@ -10,7 +10,7 @@ take today, so the form beside it never ends in a refusal.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timezone
+from datetime import date
 from typing import Any
 
 from graphcrm.config import Settings
@@ -19,6 +19,7 @@ from graphcrm.model import Need, grade_rank
 from graphcrm.permissions import LOG_KINDS, User, client_actions, client_stage, stage_choices
 from graphcrm.rules import coverage_active, grade_on, latest_on_or_before
 from graphcrm.stores.protocol import Scope
+from graphcrm.times import day_in
 
 __all__ = ["QueueItem", "work_queue", "SOON_DAYS"]
 
@@ -55,8 +56,8 @@ class QueueItem:
         return (to_stale, -len(self.open_needs), not self.waiting, grade_rank(self.grade), self.client)
 
 
-def _day(moment, zone=timezone.utc) -> date | None:
-    return moment.astimezone(zone).date() if moment is not None else None
+def _day(moment, zone) -> date | None:
+    return day_in(moment, zone) if moment is not None else None
 
 
 def work_queue(store, settings: Settings, user: User, day: date, today: date | None = None) -> list[QueueItem]:
@@ -76,8 +77,9 @@ def work_queue(store, settings: Settings, user: User, day: date, today: date | N
         return []
     clients = sorted(covering)
     views = store.views(Scope(clients=tuple(clients))).clients
-    activity = store.client_activity(clients, day)
     policy = settings.policy
+    zone = policy.zone
+    activity = store.client_activity(clients, day, policy.timezone)
     items = []
     for client in clients:
         view = views.get(client)
@@ -85,20 +87,21 @@ def work_queue(store, settings: Settings, user: User, day: date, today: date | N
             continue
         record = view.clients[0]
         assessments = [i for i in view.interactions if i.kind == "assessment"]
-        grade = grade_on(record.grade, assessments, day)
-        stage = client_stage(view, day)
-        handed = latest_on_or_before([i for i in view.interactions if i.kind == "handover"], day)
+        grade = grade_on(record.grade, assessments, day, zone)
+        stage = client_stage(view, day, zone)
+        handed = latest_on_or_before([i for i in view.interactions if i.kind == "handover"], day, zone)
         seen = activity.get(client)
-        last = _day(seen.last) if seen else None
-        answered = _day(seen.answered) if seen else None
+        last = _day(seen.last, zone) if seen else None
+        answered = _day(seen.answered, zone) if seen else None
         needs = [n for n in (seen.needs if seen else []) if answered is None or n.detected > answered]
         tiers = sorted({c.tier for c in covering[client]})
         item = QueueItem(
             client=client, grade=grade, stage=stage, tiers=tiers, role=covering[client][0].role, last=last,
             days_silent=(day - last).days if last else None, limit=policy.max_silence_days[grade], open_needs=needs,
-            waiting=stage in tiers, days_in_stage=(day - handed.day).days if handed else None,
+            waiting=stage in tiers, days_in_stage=(day - day_in(handed.at, zone)).days if handed else None,
             stage_limit=policy.stage_limit(stage),
-            actions=sorted(client_actions(user, view, today, settings.ownership)), stages=stage_choices(view, day))
+            actions=sorted(client_actions(user, view, today, settings.ownership, zone)),
+            stages=stage_choices(view, day, zone))
         item.next, item.why = next_action(item)
         items.append(item)
     items.sort(key=QueueItem.urgency)

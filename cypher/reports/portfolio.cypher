@@ -2,6 +2,7 @@
 // kind: report
 // doc: Every client as of as_of with its grade, stage, value, the teams engaging it and its last interaction.
 // param: as_of date = today -- the day the report answers for
+// param: timezone string = policy -- the organisation's time zone (IANA name): an interaction's day is its calendar day there
 // column: client -- client id
 // column: name -- client name
 // column: grade -- grade on as_of: latest assessment on or before it, else the declared grade, else ungraded
@@ -9,39 +10,27 @@
 // column: value -- client value (null when unknown)
 // column: teams -- sorted ids of the teams actively engaging the client on as_of
 // column: last -- day of the last interaction on or before as_of, or null
-WITH date($as_of) AS t
+WITH date($as_of) AS t, datetime({datetime: datetime({date: date($as_of) + duration({days: 1}), timezone: $timezone}), timezone: 'Z'}) AS end
 OPTIONAL MATCH (first:Tier {level: 1})
-WITH t, first.key AS firstKey
+WITH t, end, first.key AS firstKey
 ORDER BY firstKey
 LIMIT 1
 MATCH (c:Client)
-CALL (c, t) {
-  OPTIONAL MATCH (c)<-[:WITH]-(a:Interaction {kind: 'assessment'})
-  WHERE date(a.at) <= t
-  WITH a
-  ORDER BY a.at DESC, a.id DESC
-  LIMIT 1
-  RETURN a.grade AS assessed
-}
-CALL (c, t) {
-  OPTIONAL MATCH (c)<-[:WITH]-(h:Interaction {kind: 'handover'})
-  WHERE date(h.at) <= t
-  WITH h
-  ORDER BY h.at DESC, h.id DESC
-  LIMIT 1
-  RETURN h.stage AS handedStage
-}
-CALL (c, t) {
-  OPTIONAL MATCH (c)<-[:WITH]-(i:Interaction)
-  WHERE date(i.at) <= t
-  RETURN max(date(i.at)) AS last
-}
-WITH t, c, coalesce(assessed, c.grade, 'ungraded') AS grade, coalesce(handedStage, c.stage, firstKey) AS stage, last,
-     COLLECT {
-       MATCH (team:Team)-[e:ENGAGES]->(c)
-       WHERE (e.since IS NULL OR e.since <= t) AND (e.until IS NULL OR e.until > t)
-       RETURN DISTINCT team.id AS team
-       ORDER BY team
-     } AS teams
-RETURN c.id AS client, c.name AS name, grade, stage, c.value AS value, teams, last
+WITH t, end, firstKey, c, [k IN range(0, size(c.assessed) - 1) WHERE c.assessed[k] < end | c.grades[k]] AS graded,
+     [k IN range(0, size(c.handed) - 1) WHERE c.handed[k] < end] AS handed
+WITH t, end, firstKey, c, CASE WHEN last(graded) <> '' THEN last(graded) ELSE coalesce(c.grade, 'ungraded') END AS grade,
+     c.stages[last(handed)] AS handedStage
+// c.last is the client's latest interaction; only when it is after the day asked for are its interactions walked.
+WITH t, end, c, grade, CASE WHEN handedStage <> '' THEN handedStage ELSE coalesce(c.stage, firstKey) END AS stage,
+     CASE WHEN c.last IS NULL OR c.last < end THEN c.last
+          ELSE head(COLLECT { MATCH (c)<-[:WITH]-(i:Interaction) WHERE i.at < end RETURN i.at ORDER BY i.at DESC LIMIT 1 })
+     END AS lastAt
+RETURN c.id AS client, c.name AS name, grade, stage, c.value AS value,
+       COLLECT {
+         MATCH (team:Team)-[e:ENGAGES]->(c)
+         WHERE (e.since IS NULL OR e.since <= t) AND (e.until IS NULL OR e.until > t)
+         RETURN DISTINCT team.id AS team
+         ORDER BY team
+       } AS teams,
+       CASE WHEN lastAt IS NOT NULL THEN date(datetime({datetime: lastAt, timezone: $timezone})) END AS last
 ORDER BY client

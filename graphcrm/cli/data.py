@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, timezone, tzinfo
 
 import click
 
@@ -60,38 +60,39 @@ def import_(ctx: Context, folder: str, mapping: str | None, encoding: str, dry_r
     from graphcrm.stores import store_exists
 
     url = ctx.settings.store_url
+    zone = ctx.settings.policy.zone          # an `at` without an offset is local to the organisation
     if store_exists(url):
         with ctx.store() as store:
-            _import_into(store, folder, mapping, encoding, dry_run, store.known_ids())
+            _import_into(store, folder, mapping, encoding, dry_run, store.known_ids(), zone=zone)
         return
     # A new embedded database is created only once the import has passed every check: a rejected
     # import (or a dry run) must not leave behind a file holding nothing but the schema.
-    records = _read(folder, mapping, encoding, KnownIds())
+    records = _read(folder, mapping, encoding, KnownIds(), zone)
     if dry_run:
         _report(f"dry run against {url} (it does not exist yet; nothing written)", plan_import(records, Records()))
         return
     with ctx.store() as store:
         store.init_schema()
-        _import_into(store, folder, mapping, encoding, dry_run, store.known_ids(), records)
+        _import_into(store, folder, mapping, encoding, dry_run, store.known_ids(), records, zone)
 
 
-def _read(folder: str, mapping: str | None, encoding: str, known: KnownIds) -> Records:
+def _read(folder: str, mapping: str | None, encoding: str, known: KnownIds, zone: tzinfo = timezone.utc) -> Records:
     if mapping:
         if encoding != "utf-8":
             raise ParameterError("--encoding: a mapping file names the encoding of each source itself")
         from graphcrm.mapping import read_mapped
 
-        return read_mapped(folder, mapping, known)
+        return read_mapped(folder, mapping, known, zone=zone)
     from graphcrm.importer import read_folder
 
-    return read_folder(folder, known, encoding=encoding)
+    return read_folder(folder, known, encoding=encoding, zone=zone)
 
 
 def _import_into(store, folder: str, mapping: str | None, encoding: str, dry_run: bool, known: KnownIds,
-                 records: Records | None = None) -> None:
+                 records: Records | None = None, zone: tzinfo = timezone.utc) -> None:
     store.init_schema()
     if records is None:
-        records = _read(folder, mapping, encoding, known)
+        records = _read(folder, mapping, encoding, known, zone)
     plan = plan_import(records, store.stored_versions(records))
     if dry_run:
         _report(f"dry run against {store.kind} store {store.url} (nothing written)", plan)

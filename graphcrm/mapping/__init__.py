@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from datetime import timezone, tzinfo
 from pathlib import Path
 from typing import Any, Callable
 
@@ -243,14 +244,14 @@ def map_rows(folder: str | Path, mapping: Mapping, errors: ImportErrors,
 
 
 def read_mapped(folder: str | Path, mapping_path: str | Path, known: KnownIds | None = None,
-                shown_as: str | None = None, mapping_shown_as: str | None = None) -> Records:
+                shown_as: str | None = None, mapping_shown_as: str | None = None, zone: tzinfo = timezone.utc) -> Records:
     """Map a CRM export folder with a mapping file, then validate like any import (nothing written on error).
 
     `shown_as` is how errors name the export folder (default: as given; "" names files alone),
-    `mapping_shown_as` how they name the mapping file.
+    `mapping_shown_as` how they name the mapping file; a date-time written without an offset is local to `zone`.
     """
     mapping = load_mapping(mapping_path, mapping_shown_as)
     errors = ImportErrors()
     with gc_paused():
         rows, notes = map_rows(folder, mapping, errors, shown_as)
-        return validate_rows(rows, known, errors, notes)
+        return validate_rows(rows, known, errors, notes, zone)

@@ -117,8 +117,9 @@ class Store(Protocol):
     def views(self, scope: Scope) -> Snapshot:
         """The records of `scope` in one read, as a change would see them, but without locking anything (pages)."""
 
-    def client_activity(self, clients: list[str], as_of: date) -> dict[str, ClientActivity]:
-        """For each of `clients` that exists: its last interaction, last communication or transaction, and needs, up to `as_of`."""
+    def client_activity(self, clients: list[str], as_of: date, zone: str = "UTC") -> dict[str, ClientActivity]:
+        """For each of `clients` that exists: its last interaction, last communication or transaction, and needs, up to
+        `as_of` (an interaction's day is its day in `zone`, an IANA name)."""
 
     def staff_view(self, staff: str) -> Records | None:
         """One staff member with their coverage and memberships."""

@@ -30,7 +30,7 @@ def _currency() -> str | None:
 
 def _zone() -> tzinfo:
     """The organisation's time zone: the UI shows moments on its clock."""
-    return getattr(current_app.extensions["graphcrm"].settings.policy, "zone", timezone.utc)
+    return current_app.extensions["graphcrm"].settings.policy.zone
 
 
 def money(value: Any) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timezone
+from datetime import date
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -173,7 +173,8 @@ def staff_leave(staff_id):
 
 
 def _zone():
-    return getattr(_state().settings.policy, "zone", timezone.utc)
+    """The organisation's time zone: a time typed into a form is on its clock."""
+    return _state().settings.policy.zone
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -217,10 +218,11 @@ def _import_uploads(user, result: dict) -> int:
                 mapping_upload.close()
                 shown = Path(mapping_upload.filename).name
                 wanted = set(load_mapping(path, shown).files())
-                records = read_mapped(folder, path, store.known_ids(), shown_as="", mapping_shown_as=shown)
+                records = read_mapped(folder, path, store.known_ids(), shown_as="", mapping_shown_as=shown,
+                                      zone=_state().settings.policy.zone)
             else:
                 records = read_folder(folder, store.known_ids(), encoding=request.form.get("encoding") or "utf-8",
-                                      shown_as="")
+                                      shown_as="", zone=_state().settings.policy.zone)
             change = _service().import_records(user, records, "the import page", dry_run=dry_run)
             result.update(message=change.message, plan=change.plan)
             status = 200
