@@ -154,6 +154,9 @@ def _name_end(text: str, start: int) -> tuple[int, str]:
 
 def _param(text: str, start: int, tokens: list[Token]) -> int:
     i = start + 1
+    if i < len(text) and text[i] == "(":      # a dynamic label or type: $(expression)
+        tokens.append(Token("punct", "$", start))
+        return i
     if i < len(text) and text[i] == "`":
         end, name = _name_end(text, i)
         tokens.append(Token("param", name, start))
