@@ -95,7 +95,7 @@ def json_size(value: Any) -> int:
     if isinstance(value, (int, float)):
         return len(repr(value))
     if isinstance(value, dict):
-        return 2 + sum(json_size(str(k)) + 1 + json_size(v) + 1 for k, v in value.items())
+        return 1 + len(value) + sum(json_size(str(k)) + 1 + json_size(v) for k, v in value.items()) if value else 2
     if isinstance(value, (list, tuple)):
-        return 2 + sum(json_size(v) + 1 for v in value)
+        return 1 + len(value) + sum(json_size(v) for v in value) if value else 2
     return len(str(value)) + 2
