@@ -144,3 +144,16 @@ def test_the_guard_section_of_the_config_file(tmp_path):
 def test_json_size_measures_what_the_api_sends():
     for value in ({"a": [1, 2.5, None, True, "é"], "b": {"c": "x\u4e2d"}}, [], "", [[1], {"k": False}]):
         assert json_size(value) == len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def test_the_readme_documents_every_bound_with_its_default():
+    import re
+    from dataclasses import fields
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("[guard]\n"):]
+    for field in fields(Limits):
+        default = getattr(Limits(), field.name)
+        shown = f"{default:g}" if isinstance(default, float) else str(default)
+        assert re.search(rf"^{field.name} = {shown}\s", block, re.M), field.name

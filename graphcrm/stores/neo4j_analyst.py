@@ -69,8 +69,7 @@ class _GuardedRun:
         self.token = uuid.uuid4().hex
         self.metadata = {"app": "graphcrm", "guard": self.token, "query": "analyst"}
         self.driver = connect()
-        self.done = threading.Event()
-        self.dropped = False
+        self.answered = threading.Event()
         self.outcome: AnalystResult | None = None
         self.error: BaseException | None = None
         self.transaction_id: str | None = None
@@ -81,24 +80,25 @@ class _GuardedRun:
     def result(self) -> AnalystResult:
         worker = threading.Thread(target=self._work, name="graphcrm-analyst-query", daemon=True)
         worker.start()
-        finished = False
+        answered = False
         try:
-            while not self.done.wait(0.05):
+            while not self.answered.wait(0.05):
                 if time.monotonic() > self.phase_started + self.phase_limit + STOP_GRACE:
                     break
-            finished = self.done.is_set()
+            answered = self.answered.is_set()
         finally:
-            if not finished:          # the time limit passed, or the caller was interrupted (Ctrl-C)
+            if not answered:          # the time limit passed, or the caller was interrupted (Ctrl-C)
                 self._stop(worker)
-        worker.join()                 # done is set as the worker's last act: it ends at once
-        try:
-            if self.error is not None:
-                raise self._translate(self.error)
-            assert self.outcome is not None
-            return self.outcome
-        finally:
-            with suppress(Exception):
-                self.driver.close()
+        # A cut result ends its transaction after answering: quick for what the bounds let run; if the
+        # server is slow to let go, its connection is dropped rather than keep the caller waiting.
+        worker.join(SETTLE)
+        if worker.is_alive():
+            self._drop_connection()
+            worker.join(1.0)
+        if self.error is not None:
+            raise self._translate(self.error)
+        assert self.outcome is not None
+        return self.outcome
 
     def _stop(self, worker: threading.Thread) -> None:
         if self.transaction_id:
@@ -143,7 +143,6 @@ class _GuardedRun:
 
     def _drop_connection(self) -> None:
         """Close the run's only connection: the server ends its transaction, a blocked worker wakes up."""
-        self.dropped = True
         with suppress(Exception):
             self.driver.close()
 
@@ -175,11 +174,14 @@ class _GuardedRun:
                 query_type, plan = self._plan(session)
                 check_plan(query_type, plan, self.limits, self.trusted)
                 self._phase(self.limits.timeout)
-                self.outcome = self._stream(session)
+                self._stream(session)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-            self.error = exc
+            if not self.answered.is_set():
+                self.error = exc
         finally:
-            self.done.set()
+            self.answered.set()
+            with suppress(Exception):
+                self.driver.close()
 
     def _plan(self, session) -> tuple[str | None, dict[str, Any] | None]:
         tx = session.begin_transaction(metadata=self.metadata, timeout=self.phase_limit)
@@ -194,7 +196,8 @@ class _GuardedRun:
                 tx.close()
         return summary.query_type, summary.plan
 
-    def _stream(self, session) -> AnalystResult:
+    def _stream(self, session) -> None:
+        """Stream the rows within the caps and answer the caller; a cut run then ends its transaction."""
         tx = session.begin_transaction(metadata=self.metadata, timeout=self.limits.timeout)
         try:
             own = tx.run(library()["guard_transactions"].text, token=self.token)
@@ -215,11 +218,13 @@ class _GuardedRun:
                     cut = "bytes"
                     break
                 rows.append(row)
-            if cut:
-                # Not DISCARD: that would make the server compute every remaining row. Dropping the
-                # connection ends the transaction where it stands.
-                self._drop_connection()
-            return AnalystResult(keys, rows, cut is not None, cut)
+            self.outcome = AnalystResult(keys, rows, cut is not None, cut)
+            self.answered.set()
+            if cut and self.transaction_id:
+                # Terminated by its id before the rollback below: the rollback DISCARDs what is left,
+                # which would otherwise make the server compute every remaining row.
+                with suppress(Exception):
+                    self._admin("guard_terminate", {"id": self.transaction_id})
         finally:
             with suppress(Exception):
                 tx.close()
