@@ -1,7 +1,7 @@
 """Cypher's lexer as Neo4j 5.26 runs it, for the guard: tokens with comments gone, and every form that could make two readers disagree refused.
 
 The guard reads a query the way the server will, or not at all. What Neo4j 5.26's parser does,
-checked against the server (tests/test_guard_lexer.py keeps those checks):
+checked against the server (tests/test_guard_text.py asks it again on every run):
 
 - `//` comments end at `\\n` or `\\r` (so `\\r\\n` too), and at nothing else: `\\u2028`, `\\u2029`,
   `\\x85`, `\\v`, `\\f` do not end them. Other Cypher parsers (Cypher 25, the ANTLR grammar, a
