@@ -14,6 +14,7 @@ from graphcrm.errors import QueryError, StoreError, StoreUnavailable
 from graphcrm.model import (
     AuditEntry, Client, Coverage, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team, Tier,
 )
+from graphcrm.guard import Limits
 from graphcrm.queries import NamedQuery, library
 from graphcrm.stores.neo4j_analyst import run_analyst_query
 from graphcrm.stores.neo4j_values import native, row_of
@@ -62,6 +63,7 @@ class Neo4jStore:
         if not password:
             raise StoreUnavailable(f"{url}: set NEO4J_PASSWORD (and NEO4J_USER) to connect")
         self.queries = library()
+        self._driver_url, self._auth = driver_url, (user, password)
         self._driver = GraphDatabase.driver(
             driver_url, auth=(user, password),
             connection_acquisition_timeout=10, connection_timeout=5, max_transaction_retry_time=15,
@@ -307,10 +309,20 @@ class Neo4jStore:
         named = self.queries[report.query]
         return self.read(named.name, bound.query_params(named))
 
-    def analyst_query(self, text: str, params: dict[str, Any] | None = None, timeout: float | None = None,
-                      row_cap: int | None = None) -> AnalystResult:
+    def analyst_query(self, text: str, params: dict[str, Any] | None = None, limits: Limits | None = None,
+                      trusted: bool = False) -> AnalystResult:
         """Analysts' own read-only Cypher, through every layer of the guard (graphcrm.stores.neo4j_analyst)."""
-        return run_analyst_query(self._driver, self.database, text, params, timeout, row_cap)
+        return run_analyst_query(self._analyst_driver, self.database, text, params, limits, trusted)
+
+    def _analyst_driver(self, address: Any = None):
+        """A driver of its own for one analyst query (its connection may be closed under a runaway), to the
+        store's URL or, given a cluster member's address, straight to that member."""
+        url = self._driver_url
+        if address is not None:
+            scheme = urlsplit(url).scheme.replace("neo4j", "bolt")
+            url = f"{scheme}://{address}"
+        return GraphDatabase.driver(url, auth=self._auth, connection_acquisition_timeout=10, connection_timeout=5,
+                                    max_connection_pool_size=2, notifications_min_severity="OFF")
 
     def known_ids(self) -> KnownIds:
         found = {row["kind"]: set(row["ids"]) for row in self.read("known_ids")}

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol, runtime_checkable
 from graphcrm.model import AuditEntry, Interaction, KnownIds, Need, Records, Staff, Tier
 
 if TYPE_CHECKING:
+    from graphcrm.guard import Limits
     from graphcrm.queries import Bound
     from graphcrm.reports.registry import Report
 
@@ -136,6 +137,6 @@ class Store(Protocol):
 class AnalystQueries(Protocol):
     """A store that can run an analyst's own read-only Cypher (Neo4j); the embedded store cannot."""
 
-    def analyst_query(self, text: str, params: dict[str, Any] | None = None, timeout: float | None = None,
-                      row_cap: int | None = None) -> AnalystResult:
-        """Run guarded, read-only Cypher and return plain rows."""
+    def analyst_query(self, text: str, params: dict[str, Any] | None = None, limits: Limits | None = None,
+                      trusted: bool = False) -> AnalystResult:
+        """Run guarded, read-only Cypher within `limits` and return plain rows (`trusted`: a reviewed file of cypher/)."""

@@ -195,7 +195,8 @@ def query():
 
     b = _body()
     answer = run_analyst_query(_state().store, b.get("name"), b.get("cypher") if not b.get("name") else None,
-                               {k: str(v) for k, v in (b.get("params") or {}).items()}, _state().settings.policy)
+                               {k: str(v) for k, v in (b.get("params") or {}).items()}, _state().settings.policy,
+                               limits=_state().settings.guard)
     return jsonify(analyst_output(answer).document)
 
 

@@ -219,8 +219,9 @@ def console():
                 report = _state().report(chosen, _day(), {k: v for k, v in params.items() if k != "as_of"})
                 result = _as_table(report.columns, [[row[c] for c in report.columns] for row in report.rows], False)
             else:
-                answer = run_analyst_query(store, chosen or None, None if chosen else text, params, _state().settings.policy)
-                result = _as_table(answer.columns, answer.rows, answer.truncated)
+                answer = run_analyst_query(store, chosen or None, None if chosen else text, params, _state().settings.policy,
+                                           limits=_state().settings.guard)
+                result = _as_table(answer.columns, answer.rows, answer.truncated, answer.cut)
         except GraphCRMError as exc:
             error = str(exc)
     selected = next((q for q in named if q.name == chosen), None)
@@ -228,8 +229,8 @@ def console():
                            neo4j=cypher_capable)
 
 
-def _as_table(columns, rows, truncated):
-    return {"columns": columns, "rows": rows, "truncated": truncated}
+def _as_table(columns, rows, truncated, cut=None):
+    return {"columns": columns, "rows": rows, "truncated": truncated, "cut": cut}
 
 
 @bp.route("/import", methods=["GET", "POST"])
