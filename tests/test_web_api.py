@@ -105,11 +105,11 @@ def test_idor_staff_cannot_write_to_a_client_they_do_not_cover(app):
 def test_bad_input_is_a_400_with_a_reason(app):
     client = token_client(app, "manager")
     cases = [
-        ("/api/clients/K1/interactions", {"kind": "lunch"}, "kind 'lunch'"),
-        ("/api/clients/K1/interactions", {"kind": "contact", "at": "yesterday"}, "expected an ISO 8601"),
+        ("/api/clients/K1/interactions", {"kind": "lunch"}, "body.kind: Input should be 'contact'"),
+        ("/api/clients/K1/interactions", {"kind": "contact", "at": "yesterday"}, "body.at: expected an ISO 8601"),
         ("/api/clients/K9/interactions", {"kind": "contact"}, "unknown client"),
-        ("/api/clients/K1/assessments", {"grade": "Z"}, "not A, B or C"),
-        ("/api/coverage", {"staff": "A4", "client": "K3", "tier": "intel", "since": "01/03/2026"}, "expected YYYY-MM-DD"),
+        ("/api/clients/K1/assessments", {"grade": "Z"}, "body.grade: Input should be 'A', 'B' or 'C'"),
+        ("/api/coverage", {"staff": "A4", "client": "K3", "tier": "intel", "since": "01/03/2026"}, "body.since: expected YYYY-MM-DD"),
     ]
     for url, body, message in cases:
         response = client.post(url, json=body)

@@ -16,7 +16,7 @@ from graphcrm.permissions import LOG_KINDS, may, require
 from graphcrm.render import render_csv, render_json
 from graphcrm.stores.protocol import AnalystQueries
 from graphcrm.times import parse_day, parse_moment
-from graphcrm.webapp.security import current_user, login_required
+from graphcrm.webapp.security import current_user, login_required, safe_next
 
 bp = Blueprint("pages", __name__)
 #: An uploaded zip may unpack to this much at most (a small zip can hold gigabytes of zeros).
@@ -39,27 +39,27 @@ def _day(name: str = "as_of") -> date:
 def login():
     error = None
     if request.method == "POST":
-        email = (request.form.get("email") or "").strip().lower()
-        throttle = current_app.extensions["graphcrm_throttle"]
-        keys = ("account:" + email, "address:" + (request.remote_addr or "?"))
-        if throttle.blocked(*keys):
-            abort(429, "too many failed logins; wait a few minutes")
-        user = _state().users.check_password(email, request.form.get("password") or "")
+        state = _state()
+        email = (request.form.get("email") or "").strip().lower()[:320]
+        # Counted before the password is checked: concurrent guesses cannot outrun the count.
+        if not current_app.extensions["graphcrm_throttle"].attempt(email, request.remote_addr or "?"):
+            abort(429, "too many login attempts; wait a few minutes")
+        user = state.users.check_password(email, request.form.get("password") or "")
+        if user is not None and not current_app.extensions["graphcrm_departures"].active(user):
+            user, error = None, "this login's staff member has left; it no longer opens"
         if user is None:
-            throttle.failed(*keys)
-            error = "wrong email or password"
+            error = error or "wrong email or password"
         else:
-            session.clear()
-            session["user"] = user.email
-            target = request.args.get("next") or ""
-            # Only a path on this site: "//host" and "/\\host" would leave it.
-            local = target.startswith("/") and not target.startswith(("//", "/\\"))
-            return redirect(target if local else url_for("pages.home"))
+            session.clear()                      # a new session: nothing of the anonymous one carries over
+            session["sid"] = state.users.start_session(user.email, current_app.config["GRAPHCRM_SESSION_HOURS"])
+            return redirect(safe_next(request.args.get("next")) or url_for("pages.home"))
     return render_template("login.html", error=error, demo_logins=_state().demo_logins)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if session.get("sid"):
+        _state().users.end_session(session["sid"])     # the cookie, if kept or copied, opens nothing any more
     session.clear()
     return redirect(url_for("pages.login"))
 
