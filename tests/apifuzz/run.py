@@ -35,7 +35,7 @@ def run_schemathesis(base: str, token: str, examples: int, report_dir: Path, see
                "-n", str(examples), "--seed", str(seed), "--no-color", "-w", "1", "--generation-database", "none",
                "--report", "json", "--report-dir", str(report_dir), *(extra or [])]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "hooks", "PYTHONPATH": str(HERE)}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800, cwd=report_dir)
     reports = sorted(report_dir.glob("*.json"))
     if not reports:
         raise RuntimeError(f"schemathesis wrote no report:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
