@@ -26,7 +26,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from graphcrm.errors import GraphCRMError, InvalidRequest
 from graphcrm.times import parse_day, parse_moment
 
-__all__ = ["endpoint", "Endpoint", "Body", "Query", "ERROR", "TEXT_PATTERN", "validation_message"]
+__all__ = ["endpoint", "Endpoint", "Body", "Query", "ERROR", "TEXT_PATTERN", "validation_message", "parse_form", "FORM_BODIES", "day_value"]
 
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 #: Text a person typed: anything printable, tabs and line breaks, never NUL or other control characters.
@@ -86,6 +86,16 @@ def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty or blank")
     return value
+
+
+def day_value(raw: Any, field: str) -> date | None:
+    """A day typed into a page's form or query string, checked as the API checks a Day (None when empty)."""
+    if raw in (None, ""):
+        return None
+    try:
+        return _to_day(str(raw))
+    except ValueError as exc:
+        raise InvalidRequest(f"{field}: {exc}") from None
 
 
 def Text(longest: int, blank: bool = True) -> Any:
@@ -280,6 +290,37 @@ class QueryBody(Body):
                 return ",".join(text(x) for x in v)
             return str(v)
         return {k: text(v) for k, v in (self.params or {}).items()}
+
+
+#: The client page's forms: action -> (the body model its fields are checked against, form field -> body field).
+FORM_BODIES: dict[str, tuple[type[Body], dict[str, str]]] = {
+    "log": (InteractionBody, {}), "need": (NeedBody, {"captured": "staff"}), "assess": (AssessmentBody, {}),
+    "handover": (HandoverBody, {}), "assign": (AssignBody, {"staff_id": "staff"}), "release": (ReleaseBody, {"staff_id": "staff"}),
+}
+_FORM_NUMBERS = ("amount", "score")
+
+
+def parse_form(action: str, client: str) -> Body:
+    """A client page form, checked against the same model as its API endpoint (InvalidRequest naming the field)."""
+    model, renames = FORM_BODIES[action]
+    data: dict[str, Any] = {}
+    for key, value in request.form.items():
+        if key != "csrf_token" and value != "":
+            data[renames.get(key, key)] = value
+    if "client" in model.model_fields:
+        data["client"] = client
+    if model is InteractionBody and "staff" in data:
+        data["staff"] = [s.strip() for s in data["staff"].split(",") if s.strip()]
+    for name in _FORM_NUMBERS:
+        if name in data:
+            try:
+                data[name] = float(data[name])          # "nan" and "inf" become floats the model then refuses
+            except ValueError:
+                pass                                    # left as text: the model says it is not a number
+    try:
+        return model.model_validate(data, strict=True)
+    except ValidationError as exc:
+        raise InvalidRequest(validation_message(exc, "form")) from None
 
 
 # -- the query strings ---------------------------------------------------------------------------
