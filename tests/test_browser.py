@@ -85,7 +85,9 @@ def _evil_audit(app):
 
 
 def _serve(url: str, tmp: Path):
-    app = create_app({"GRAPHCRM_STORE": url, "GRAPHCRM_DEMO": True, "GRAPHCRM_AUTH_DB": str(tmp / "auth.db")})
+    # Every browser test logs in from 127.0.0.1: the address limit is raised so the suite is not throttled.
+    app = create_app({"GRAPHCRM_STORE": url, "GRAPHCRM_DEMO": True, "GRAPHCRM_AUTH_DB": str(tmp / "auth.db"),
+                      "GRAPHCRM_LOGIN_LIMITS": {"address": "1000 per 5 minutes"}})
     _evil_audit(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -407,7 +409,6 @@ def _visit_all(page, base, paths):
         if path.startswith("/graph"):
             page.wait_for_function("() => document.body.dataset.graphReady === '1'")
             page.evaluate("cy.nodes().forEach(n => n.emit('tap'))")            # every node's info panel
-            page.evaluate("cy.nodes().forEach(n => n.emit('mouseover'))")
         _no_script_ran(page, path)
 
 
@@ -432,8 +433,9 @@ def test_stored_script_payloads_never_run(watched, base_url):
     watched.goto(f"{base_url}/audit")
     audit = watched.locator("body").inner_text()
     assert "XSS-AUDIT" in audit or "X<1>" in audit
-    assert XSS in watched.locator("body").inner_text() or "<script>" in watched.content()
-    shot(watched, "xss-graph")
+    shown = watched.locator("body").inner_text()
+    assert sum(payload in shown for payload in PAYLOADS) >= 2          # shown as text, not run
+    shot(watched, "xss-audit")
 
 
 def test_stored_script_payloads_never_run_for_staff(watched, base_url):

@@ -260,3 +260,15 @@ def test_an_account_is_limited_across_addresses(app):
         assert login(app.test_client(), "boss@x.org", "guess", address=f"10.1.0.{n}").status_code == 200
     assert login(app.test_client(), "boss@x.org", PASSWORD, address="10.1.0.99").status_code == 429
     assert len(checked) == 10
+
+
+def test_a_successful_login_clears_its_accounts_count_but_not_its_addresses(app):
+    for _ in range(9):
+        assert login(app.test_client(), "boss@x.org", "guess").status_code == 200
+    assert login(app.test_client(), "boss@x.org").status_code == 302
+    for _ in range(9):                                  # a fresh budget for the account's owner
+        assert login(app.test_client(), "boss@x.org", "guess").status_code == 200
+    limit = app.extensions["graphcrm_throttle"].address.amount
+    used = 19
+    answers = [login(app.test_client(), "a1@x.org").status_code for _ in range(limit - used + 1)]
+    assert answers[-1] == 429 and set(answers[:-1]) == {302}      # the address count kept every attempt

@@ -42,7 +42,8 @@ def login():
         state = _state()
         email = (request.form.get("email") or "").strip().lower()[:320]
         # Counted before the password is checked: concurrent guesses cannot outrun the count.
-        if not current_app.extensions["graphcrm_throttle"].attempt(email, request.remote_addr or "?"):
+        throttle = current_app.extensions["graphcrm_throttle"]
+        if not throttle.attempt(email, request.remote_addr or "?"):
             abort(429, "too many login attempts; wait a few minutes")
         user = state.users.check_password(email, request.form.get("password") or "")
         if user is not None and not current_app.extensions["graphcrm_departures"].active(user):
@@ -50,6 +51,7 @@ def login():
         if user is None:
             error = error or "wrong email or password"
         else:
+            throttle.succeeded(email)
             session.clear()                      # a new session: nothing of the anonymous one carries over
             session["sid"] = state.users.start_session(user.email, current_app.config["GRAPHCRM_SESSION_HOURS"])
             return redirect(safe_next(request.args.get("next")) or url_for("pages.home"))

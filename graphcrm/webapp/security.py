@@ -43,10 +43,12 @@ class LoginThrottle:
     Every attempt is counted BEFORE its password is checked, in one atomic step per limit, so a burst
     of concurrent guesses cannot all pass the check while the count lags behind. The address limit is
     counted first and is higher than the account limit: one address can exhaust at most a few
-    accounts' budgets and then only locks itself out, never the other addresses (see README, Security).
+    accounts' budgets and then only locks itself out, never the other addresses. A successful login
+    clears its account's count (only the password's owner can do that); the address count stays, so
+    logging into one's own account does not buy more guesses at others (see README, Security).
     """
 
-    def __init__(self, account: str = "10 per 5 minutes", address: str = "30 per 5 minutes", storage: str = "memory://"):
+    def __init__(self, account: str = "10 per 5 minutes", address: str = "50 per 5 minutes", storage: str = "memory://"):
         self.account, self.address = parse_limit(account), parse_limit(address)
         self._limiter = MovingWindowRateLimiter(storage_from_string(storage))
 
@@ -54,6 +56,9 @@ class LoginThrottle:
         """Record one login attempt; False when this address or this account is over its limit (then do not check)."""
         return (self._limiter.hit(self.address, "login-address", address)
                 and self._limiter.hit(self.account, "login-account", email))
+
+    def succeeded(self, email: str) -> None:
+        self._limiter.clear(self.account, "login-account", email)
 
 
 class Departures:
