@@ -16,12 +16,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import wraps
 from typing import Annotated, Any, Callable, Literal
 
-from flask import request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
+from flask import current_app, request
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, WithJsonSchema,
+                      model_validator)
 
 from graphcrm.errors import GraphCRMError, InvalidRequest
 from graphcrm.times import parse_day, parse_moment
@@ -71,9 +72,10 @@ def _to_day(value: str) -> date:
     return _within(day)
 
 
-def _to_moment(value: str) -> datetime:
+def _to_moment(value: str, info: ValidationInfo) -> datetime:
+    zone = (info.context or {}).get("zone") or timezone.utc        # a time without an offset is the organisation's
     try:
-        moment = parse_moment(value, "at")
+        moment = parse_moment(value, "at", zone)
     except (GraphCRMError, OverflowError):
         raise ValueError("expected an ISO 8601 date-time, e.g. 2026-03-01T09:30:00Z") from None
     if moment is None:
@@ -154,6 +156,11 @@ def validation_message(exc: ValidationError, where: str) -> str:
 _BRANCH = re.compile(r"[\[\](]|^(int|float|bool|str|list|dict|none|constrained-str)$")
 
 
+def _context() -> dict[str, Any]:
+    """What validation needs to know of this app: the organisation's time zone (config [organisation] timezone)."""
+    return {"zone": current_app.extensions["graphcrm"].settings.policy.zone}
+
+
 def parse_body(model: type[Body]) -> Body:
     """The request's JSON body, validated strictly against `model` (ParameterError naming the field otherwise)."""
     if not request.is_json:
@@ -167,7 +174,7 @@ def parse_body(model: type[Body]) -> Body:
     except (ValueError, RecursionError) as exc:
         raise InvalidRequest(f"body: not valid JSON ({str(exc)[:100]})") from None
     try:
-        return model.model_validate(data, strict=True)
+        return model.model_validate(data, strict=True, context=_context())
     except ValidationError as exc:
         raise InvalidRequest(validation_message(exc, "body")) from None
 
@@ -318,7 +325,7 @@ def parse_form(action: str, client: str) -> Body:
             except ValueError:
                 pass                                    # left as text: the model says it is not a number
     try:
-        return model.model_validate(data, strict=True)
+        return model.model_validate(data, strict=True, context=_context())
     except ValidationError as exc:
         raise InvalidRequest(validation_message(exc, "form")) from None
 
