@@ -302,3 +302,25 @@ def test_the_client_page_flags_are_the_key_person_risk_report(app):
         risk = readmodel.client_page(state.store, state.settings, admin, client, AS_OF)["risk"]
         expected = {k: v for k, v in report[client].items() if k not in ("client", "grade", "risk")}
         assert {k: v for k, v in risk.items() if k != "flags"} == expected, client
+
+
+def test_a_time_without_offset_is_the_organisations_local_time(embedded_store, tmp_path):
+    """The API's and the forms' moments are read in the organisation's zone (DESIGN 13), through the same schema."""
+    from datetime import datetime, timezone
+
+    embedded_store.write(organisation())
+    config = tmp_path / "org.toml"
+    config.write_text('[organisation]\ntimezone = "Asia/Shanghai"\n', encoding="utf-8")
+    application = create_app({"GRAPHCRM_STORE": embedded_store.url, "GRAPHCRM_CONFIG": str(config),
+                              "GRAPHCRM_AUTH_DB": str(tmp_path / "auth.db"), "TESTING": True})
+    try:
+        state = application.extensions["graphcrm"]
+        state.users.add("boss@x.org", "manager", None, PASSWORD)
+        client = application.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = "Bearer " + state.users.create_token("boss@x.org")
+        response = client.post("/api/clients/K1/interactions", json={"kind": "contact", "at": "2026-02-28T07:00:00", "id": "sh-1"})
+        assert response.status_code == 200, response.get_json()
+        stored = next(i for i in state.store.client_timeline("K1", 1000)[0] if i.id == "sh-1")
+        assert stored.at == datetime(2026, 2, 27, 23, 0, tzinfo=timezone.utc)
+    finally:
+        application.extensions["graphcrm"].close()
