@@ -33,11 +33,18 @@ class GraphCRMApp:
         self._computing: dict[tuple, threading.Lock] = {}
         self._lock = threading.Lock()
         self._warming = threading.Lock()
+        self._listeners: list = []
+
+    def on_change(self, listener) -> None:
+        """Call `listener()` after every committed change too (e.g. the departure check forgets what it read)."""
+        self._listeners.append(listener)
 
     def changed(self) -> None:
         """Called after every committed change: cached results are stale; today's dashboard is recomputed in the background."""
         with self._lock:
             self._cache.clear()
+        for listener in self._listeners:
+            listener()
         self.warm_in_background()
 
     def report(self, name: str, as_of: date, params: dict[str, Any]):
@@ -99,6 +106,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(folder / "templates"), static_folder=str(folder / "static"))
     app.config.update(
         GRAPHCRM_STORE=None, GRAPHCRM_CONFIG=None, GRAPHCRM_DEMO=False, GRAPHCRM_AUTH_DB=None,
+        GRAPHCRM_SESSION_HOURS=float(os.environ.get("GRAPHCRM_SESSION_HOURS") or 12),
+        GRAPHCRM_TRUSTED_PROXIES=int(os.environ.get("GRAPHCRM_TRUSTED_PROXIES") or 0),
+        GRAPHCRM_LOGIN_LIMITS={"storage": os.environ.get("GRAPHCRM_LOGIN_LIMITS_STORAGE") or "memory://"},
         SECRET_KEY=os.environ.get("GRAPHCRM_SECRET_KEY"),
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("GRAPHCRM_SECURE_COOKIES") == "1",

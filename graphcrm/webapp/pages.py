@@ -14,8 +14,8 @@ from graphcrm.permissions import LOG_KINDS, may, require
 from graphcrm.render import render_csv, render_json
 from graphcrm.sources import ENCODINGS, unpack_zip
 from graphcrm.stores.protocol import AnalystQueries
-from graphcrm.times import parse_day, parse_moment
-from graphcrm.webapp.security import current_user, login_required
+from graphcrm.webapp.schemas import FORM_BODIES, day_value, parse_form
+from graphcrm.webapp.security import current_user, login_required, safe_next
 
 bp = Blueprint("pages", __name__)
 
@@ -29,34 +29,36 @@ def _service():
 
 
 def _day(name: str = "as_of") -> date:
-    return parse_day(request.values.get(name), name) or date.today()
+    return day_value(request.values.get(name), name) or date.today()
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = None
     if request.method == "POST":
-        email = (request.form.get("email") or "").strip().lower()
+        state = _state()
+        email = (request.form.get("email") or "").strip().lower()[:320]
+        # Counted before the password is checked: concurrent guesses cannot outrun the count.
         throttle = current_app.extensions["graphcrm_throttle"]
-        keys = ("account:" + email, "address:" + (request.remote_addr or "?"))
-        if throttle.blocked(*keys):
-            abort(429, "too many failed logins; wait a few minutes")
-        user = _state().users.check_password(email, request.form.get("password") or "")
+        if not throttle.attempt(email, request.remote_addr or "?"):
+            abort(429, "too many login attempts; wait a few minutes")
+        user = state.users.check_password(email, request.form.get("password") or "")
+        if user is not None and not current_app.extensions["graphcrm_departures"].active(user):
+            user, error = None, "this login's staff member has left; it no longer opens"
         if user is None:
-            throttle.failed(*keys)
-            error = "wrong email or password"
+            error = error or "wrong email or password"
         else:
-            session.clear()
-            session["user"] = user.email
-            target = request.args.get("next") or ""
-            # Only a path on this site: "//host" and "/\\host" would leave it.
-            local = target.startswith("/") and not target.startswith(("//", "/\\"))
-            return redirect(target if local else url_for("pages.home"))
+            throttle.succeeded(email)
+            session.clear()                      # a new session: nothing of the anonymous one carries over
+            session["sid"] = state.users.start_session(user.email, current_app.config["GRAPHCRM_SESSION_HOURS"])
+            return redirect(safe_next(request.args.get("next")) or url_for("pages.home"))
     return render_template("login.html", error=error, demo_logins=_state().demo_logins)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if session.get("sid"):
+        _state().users.end_session(session["sid"])     # the cookie, if kept or copied, opens nothing any more
     session.clear()
     return redirect(url_for("pages.login"))
 
@@ -112,32 +114,23 @@ def _change(action):
 @bp.route("/clients/<client_id>/<action>", methods=["POST"])
 @login_required
 def client_change(client_id, action):
-    user, service, f = current_user(), _service(), request.form
-
-    def number(v):
-        return float(v) if v not in (None, "") else None
-
-    def day(name):
-        return parse_day(f.get(name), name)
-
-    def at():
-        return parse_moment(f.get("at"), "at", _state().settings.policy.zone)
-
-    staff = [s.strip() for s in f.get("staff", "").split(",") if s.strip()]
-    calls = {
-        "log": lambda: service.log_interaction(user, client_id, f.get("kind", ""), at(), staff, f.get("summary") or None, number(f.get("amount"))),
-        "need": lambda: service.record_need(user, client_id, f.get("summary", ""), day("detected"), f.get("source") or None, f.get("captured") or None),
-        "assess": lambda: service.assess(user, client_id, f.get("grade", ""), at(), number(f.get("score")), f.get("summary") or None),
-        "handover": lambda: service.handover(user, client_id, f.get("stage", ""), at(), f.get("summary") or None),
-        "assign": lambda: service.assign(user, f.get("staff_id", ""), client_id, f.get("tier", ""), f.get("role", "lead"), day("since")),
-        "release": lambda: service.release(user, f.get("staff_id", ""), client_id, f.get("tier", ""), day("until")),
-    }
-    if action not in calls:
+    user, service = current_user(), _service()
+    if action not in FORM_BODIES:
         abort(404)
     try:
-        _change(calls[action])
-    except ValueError as exc:                  # a number or date that does not parse
-        flash(f"bad value: {exc}", "error")
+        b = parse_form(action, client_id)             # the same model as the action's API endpoint
+    except GraphCRMError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("pages.client", client_id=client_id))
+    calls = {
+        "log": lambda: service.log_interaction(user, client_id, b.kind, b.at, b.staff or [], b.summary, b.amount),
+        "need": lambda: service.record_need(user, client_id, b.summary, b.detected, b.source, b.staff),
+        "assess": lambda: service.assess(user, client_id, b.grade, b.at, b.score, b.summary),
+        "handover": lambda: service.handover(user, client_id, b.stage, b.at, b.summary),
+        "assign": lambda: service.assign(user, b.staff, client_id, b.tier, b.role, b.since),
+        "release": lambda: service.release(user, b.staff, client_id, b.tier, b.until),
+    }
+    _change(calls[action])
     return redirect(url_for("pages.client", client_id=client_id))
 
 
@@ -152,7 +145,7 @@ def staff(staff_id):
 @login_required
 def staff_leave(staff_id):
     try:
-        on = parse_day(request.form.get("on"), "on")
+        on = day_value(request.form.get("on"), "on")
         if on is None:
             raise GraphCRMError("on: the day they leave is required")
     except GraphCRMError as exc:
