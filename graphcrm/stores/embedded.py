@@ -15,7 +15,8 @@ from graphcrm.model import (
     AuditEntry, Client, Coverage, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team, Tier,
 )
 from graphcrm.rules import span_active, staff_active
-from graphcrm.stores.protocol import Planned, Scope, Snapshot
+from graphcrm.stores import embedded_explorer as explorer_reads
+from graphcrm.stores.protocol import NeighbourPage, NodeCard, Planned, Scope, SearchPage, Snapshot
 
 __all__ = ["EmbeddedStore"]
 
@@ -271,6 +272,28 @@ class EmbeddedStore:
             neighbours = [{"type": t, "outgoing": o, "tier": tier, "node": self._node_card(other)}
                           for t, o, tier, other in ordered]
             return {"centre": self._node_card(node), "neighbours": neighbours[:limit], "total": len(neighbours)}
+
+    # -- the graph explorer's reads (graphcrm/stores/embedded_explorer.py) ------------------------------
+    def node_cards(self, nodes: list[tuple[str, str]], as_of: date) -> list[NodeCard]:
+        with self._lock:
+            return explorer_reads.node_cards(self.index, nodes, as_of)
+
+    def neighbourhood_page(self, label: str, key: str, as_of: date, offset: int = 0,
+                           limit: int = 50) -> NeighbourPage | None:
+        with self._lock:
+            return explorer_reads.neighbourhood_page(self.index, label, key, as_of, offset, limit)
+
+    def search_page(self, text: str, offset: int = 0, limit: int = 20, within: list[str] | None = None) -> SearchPage:
+        with self._lock:
+            return explorer_reads.search_page(self.index, text, offset, limit, within)
+
+    def client_values(self, clients: list[str]) -> dict[str, float | None]:
+        with self._lock:
+            return explorer_reads.client_values(self.index, clients)
+
+    def teams(self) -> list[Team]:
+        with self._lock:
+            return sorted(self.index.teams.values(), key=lambda t: t.id)
 
     def client_timeline(self, client: str, limit: int = 200) -> tuple[list[Interaction], list[Need]]:
         with self._lock:

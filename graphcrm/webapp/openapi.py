@@ -24,6 +24,8 @@ _CHANGE = {"type": "object", "properties": {"at": {"type": "string", "format": "
 
 
 def document() -> dict:
+    from graphcrm.webapp.explorer import openapi_paths as explorer_paths
+
     client = _q("client_id", where="path")
     return {
         "openapi": "3.1.0",
@@ -71,5 +73,6 @@ def document() -> dict:
             "/api/query": {"post": _op("read-only Cypher (Neo4j): a named query or ad-hoc text", body={
                 "type": "object", "properties": {"name": {"type": "string"}, "cypher": {"type": "string"}, "params": {"type": "object"}}})},
             "/api/audit": {"get": _op("the audit trail, newest first", [_q("actor"), _q("action"), _q("target"), _q("limit", kind="integer")])},
+            **explorer_paths(),
         },
     }

@@ -1,222 +1,356 @@
-// The graph explorer: search, expand neighbourhoods (capped, "+N more"), colour by label and tier, size by value,
-// highlight clients at risk, filter by tier/grade/team, three layouts, info panel, fit/zoom, PNG export.
-// Everything it shows comes from /api/graph/*; labels are drawn on the canvas and the info panel uses
-// textContent, so stored text can never run as markup.
+// The graph explorer. It opens on the clients to act on first (key-person risk x value, from the server) with the
+// people who cover them; search pages through every client, person and team; each node's neighbours load page by
+// page ("+N more") to the end; swim lanes by tier keep hundreds of nodes readable. Everything shown comes from
+// /api/graph/*; what a user may open is decided by the server (a staff user sees their own reach).
+
+import { COLOURS, edgeData, formatValue, nodeData, nodeId, setTiers, stylesheet } from "./graph/style.js";
+import { builtInLayout, laneColour, swimLanes } from "./graph/layout.js";
+import { Popup } from "./graph/popup.js";
 
 const container = document.getElementById("cy");
-const asOf = container.dataset.asOf;
-const info = document.getElementById("info");
-const PAGE = 60;
+const settings = container.dataset;
+const asOf = settings.asOf;
+const PAGE = Number(settings.page) || 50;
+const SEARCH_PAGE = Number(settings.searchPage) || 20;
+const pathEnabled = settings.path === "1";
+setTiers(JSON.parse(settings.tiers || "[]"));
 
-const colours = { Client: "#e8a33d", Team: "#5b8def", Tier: "#777", Staff1: "#2a9d8f", Staff2: "#8e44ad", Staff3: "#c0392b", Staff: "#555", More: "#bbb" };
-const tierLevels = new Map();
-
-const cy = window.cytoscape({
-  container,
-  wheelSensitivity: 0.3,
-  minZoom: 0.05,
-  maxZoom: 4,
-  pixelRatio: 1,
-  hideEdgesOnViewport: true,
-  style: [
-    { selector: "node", style: { label: "data(caption)", "font-size": 10, "text-valign": "bottom", "text-margin-y": 3,
-        "background-color": "data(colour)", width: "data(size)", height: "data(size)", "min-zoomed-font-size": 7 } },
-    { selector: "node[label = 'Client']", style: { shape: "round-rectangle" } },
-    { selector: "node[label = 'Team']", style: { shape: "hexagon" } },
-    { selector: "node[label = 'Tier']", style: { shape: "diamond" } },
-    { selector: "node[?risk]", style: { "border-width": 4, "border-color": "#d00" } },
-    { selector: "node[label = 'More']", style: { shape: "ellipse", "border-style": "dashed", "border-width": 1, "border-color": "#666" } },
-    { selector: "node:selected", style: { "overlay-color": "#000", "overlay-opacity": 0.15 } },
-    { selector: "edge", style: { width: 1.2, "line-color": "#bbb", "curve-style": "haystack", opacity: 0.8 } },
-    { selector: "edge[type = 'COVERS']", style: { "line-color": "#888" } },
-    { selector: ".faded", style: { opacity: 0.08 } },
-  ],
-});
+const cy = window.cytoscape({ container, minZoom: 0.03, maxZoom: 4, pixelRatio: 1, style: stylesheet });
 window.cy = cy;
 
-function nodeId(card) { return `${card.label}:${card.key}`; }
+/** Centre node id -> {label, key, loaded, total}: which nodes were opened and how far their neighbours are loaded. */
+const pages = new Map();
+const ends = { from: null, to: null };
+let focused = null;
 
-function nodeData(card) {
-  let colour = colours[card.label] || "#999";
-  if (card.label === "Staff") colour = colours[`Staff${tierLevels.get(card.tier) || ""}`] || colours.Staff;
-  const value = Number(card.value) || 0;
-  const size = card.label === "Client" ? 16 + Math.min(44, Math.sqrt(value) / 20) : card.label === "Tier" ? 30 : 20;
-  return { id: nodeId(card), label: card.label, key: card.key, name: card.name, tier: card.tier, grade: card.grade,
-           value: card.value, level: card.level, caption: card.name ? `${card.key} ${card.name}`.slice(0, 40) : card.key,
-           colour, size };
+async function getJSON(path, params) {
+  const query = new URLSearchParams({ ...params, as_of: asOf });
+  const response = await fetch(`${path}?${query}`, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.error || `${response.status} ${response.statusText}`);
+  return body;
 }
 
-async function fetchJSON(url) {
-  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-  if (!response.ok) throw new Error(`${response.status} ${(await response.json().catch(() => ({}))).error || response.statusText}`);
-  return response.json();
+function status(text, isError = false) {
+  const line = document.getElementById("graph-status");
+  line.textContent = text;
+  line.classList.toggle("error", isError);
 }
 
-function markRisk(clientId) {
-  // A client is highlighted when some tier has at most one active coverer among its loaded edges.
-  const node = cy.getElementById(clientId);
-  if (node.empty() || node.data("label") !== "Client" || !node.data("expanded")) return;
-  const perTier = new Map([...tierLevels.keys()].map((k) => [k, 0]));
-  node.connectedEdges("[type = 'COVERS']").forEach((e) => perTier.set(e.data("tier"), (perTier.get(e.data("tier")) || 0) + 1));
-  node.data("risk", [...perTier.values()].some((n) => n <= 1));
+// -- adding what the server sends ---------------------------------------------------------------------------
+function ensureNode(card) {
+  const id = nodeId(card.label, card.key);
+  const node = cy.getElementById(id);
+  if (node.empty()) return cy.add({ group: "nodes", data: nodeData(card) });
+  node.data(nodeData({ ...node.data(), ...card }));
+  return node;
 }
 
-async function expand(label, key, limit = PAGE) {
-  const data = await fetchJSON(`/api/graph/neighbourhood?label=${encodeURIComponent(label)}&key=${encodeURIComponent(key)}&limit=${limit}&as_of=${asOf}`);
-  const centreId = nodeId(data.centre);
-  cy.batch(() => {
-    if (cy.getElementById(centreId).empty()) cy.add({ group: "nodes", data: nodeData(data.centre) });
-    cy.getElementById(centreId).data("expanded", true);
-    for (const n of data.neighbours) {
-      const otherId = nodeId(n.node);
-      if (cy.getElementById(otherId).empty()) cy.add({ group: "nodes", data: nodeData(n.node) });
-      const [source, target] = n.outgoing ? [centreId, otherId] : [otherId, centreId];
-      const edgeId = `${source}-${n.type}-${n.tier || ""}-${target}`;
-      if (cy.getElementById(edgeId).empty()) cy.add({ group: "edges", data: { id: edgeId, source, target, type: n.type, tier: n.tier } });
-    }
-    const moreId = `More:${centreId}`;
-    cy.remove(cy.getElementById(moreId));
-    if (data.total > data.neighbours.length) {
-      cy.add({ group: "nodes", data: { id: moreId, label: "More", caption: `+${data.total - data.neighbours.length} more`, colour: colours.More,
-                                       size: 18, forLabel: label, forKey: key, next: Math.min(500, limit * 2) } });
-      cy.add({ group: "edges", data: { id: `${moreId}-edge`, source: centreId, target: moreId, type: "MORE" } });
+function showMore(centreId) {
+  const page = pages.get(centreId);
+  const moreId = `More:${centreId}`;
+  const rest = page.total - page.loaded;
+  const more = cy.getElementById(moreId);
+  if (rest <= 0) { cy.remove(more); return; }
+  const caption = `+${rest} more`;
+  if (more.empty()) {
+    cy.add({ group: "nodes", data: { id: moreId, label: "More", caption, centre: centreId } });
+    cy.add({ group: "edges", data: { id: `${moreId}|edge`, source: centreId, target: moreId, type: "MORE", colour: "#6b7280" } });
+  } else {
+    more.data("caption", caption);
+  }
+}
+
+function addPage(page) {
+  const centre = ensureNode(page.centre);
+  for (const n of page.neighbours) {
+    ensureNode(n.node);
+    const data = edgeData(centre.id(), n);
+    if (cy.getElementById(data.id).empty()) cy.add({ group: "edges", data });
+  }
+  const known = pages.get(centre.id());
+  const loaded = Math.max(known ? known.loaded : 0, page.offset + page.neighbours.length);
+  pages.set(centre.id(), { label: page.centre.label, key: page.centre.key, loaded, total: page.total });
+  showMore(centre.id());
+  return centre;
+}
+
+/** Load the next page of a node's neighbours (the first page when it was never opened). */
+async function expand(node) {
+  const d = node.data();
+  if (d.label === "More") return expand(cy.getElementById(d.centre));
+  const page = pages.get(node.id());
+  if (page && page.loaded >= page.total) return node;
+  const offset = page ? page.loaded : 0;
+  try {
+    const data = await getJSON("/api/graph/neighbours", { label: d.label, key: d.key, offset, limit: PAGE });
+    cy.batch(() => addPage(data));
+    await layout();
+    popup.refresh();
+  } catch (error) { status(String(error.message || error), true); }
+  return node;
+}
+
+// -- layout ------------------------------------------------------------------------------------------------
+function layout() {
+  const name = document.getElementById("layout").value;
+  document.body.dataset.graphReady = "0";
+  cy.remove(".lane");
+  const visible = cy.nodes().filter((n) => !n.hasClass("hidden"));
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const done = () => {
+      document.body.dataset.layoutMs = String(Math.round(performance.now() - started));
+      applyFade();
+      document.body.dataset.graphReady = "1";
+      resolve();
+    };
+    if (name === "lanes") {
+      const movable = visible.filter((n) => !n.locked() && n.data("label") !== "More");
+      const { positions, bands } = swimLanes(movable, Math.max(0.6, cy.width() / Math.max(1, cy.height())));
+      cy.batch(() => {
+        movable.forEach((n) => { const p = positions.get(n.id()); if (p) n.position(p); });
+        // "+N more" sits just right of the node it belongs to.
+        visible.filter("[label = 'More']").forEach((m) => {
+          const centre = cy.getElementById(m.data("centre"));
+          if (centre.nonempty() && !m.locked()) m.position({ x: centre.position("x") + 34, y: centre.position("y") + 26 });
+        });
+        for (const band of bands) {
+          cy.add({ group: "nodes", classes: "lane", selectable: false, grabbable: false,
+                   data: { id: `Lane:${band.lane}`, label: "Lane", caption: band.title, colour: laneColour(band.lane), w: band.w, h: band.h },
+                   position: { x: 0, y: band.y } });
+        }
+      });
+      cy.fit(cy.nodes(":visible"), 30);
+      done();
+    } else {
+      const run = cy.elements().filter((e) => !e.hasClass("hidden")).layout(builtInLayout(name));
+      run.one("layoutstop", done);
+      run.run();
     }
   });
-  markRisk(centreId);
-  runLayout();
-  refreshTeams();
-  return cy.getElementById(centreId);
 }
 
-function runLayout() {
-  const name = document.getElementById("layout").value;
-  const visible = cy.elements();
-  let options;
-  if (name === "tiered") {
-    // Rows: teams on top, then staff by tier level, then clients; tiers sit left of their row.
-    const rows = new Map();
-    const rowOf = (n) => {
-      const label = n.data("label");
-      if (label === "Team") return 0;
-      if (label === "Tier") return n.data("level") || 1;
-      if (label === "Staff") return tierLevels.get(n.data("tier")) || 1;
-      if (label === "More") return 99;
-      return 50;
-    };
-    cy.nodes().forEach((n) => { const r = rowOf(n); if (!rows.has(r)) rows.set(r, []); rows.get(r).push(n); });
-    const order = [...rows.keys()].sort((a, b) => a - b);
-    const positions = {};
-    order.forEach((r, index) => {
-      const members = rows.get(r).sort((a, b) => (a.data("key") < b.data("key") ? -1 : 1));
-      members.forEach((n, i) => { positions[n.id()] = { x: (i - members.length / 2) * 70, y: index * 140 }; });
-    });
-    options = { name: "preset", positions: (n) => positions[n.id()], fit: true, padding: 30 };
-  } else if (name === "concentric") {
-    options = { name: "concentric", concentric: (n) => n.degree(), levelWidth: () => 2, minNodeSpacing: 12, fit: true, padding: 30, animate: false };
-  } else {
-    // fcose (spectral start, then force-directed refinement) lays out thousands of elements in well under a second.
-    options = { name: "fcose", animate: false, fit: true, padding: 30, quality: "default", randomize: true, nodeRepulsion: () => 6000 };
-  }
-  document.body.dataset.graphReady = "0";
-  const layout = visible.layout(options);
-  layout.one("layoutstop", () => { document.body.dataset.graphReady = "1"; applyFilters(); });
-  layout.run();
-}
-
-function applyFilters() {
+// -- filters, focus, hide, pin -----------------------------------------------------------------------------
+function applyFade() {
   const tier = document.getElementById("filter-tier").value;
   const grade = document.getElementById("filter-grade").value;
   const team = document.getElementById("filter-team").value;
+  const risky = document.getElementById("filter-risk").checked;
   cy.batch(() => {
     cy.elements().removeClass("faded");
-    let keep = cy.nodes();
+    const nodes = cy.nodes().not(".lane");
+    let keep = nodes;
     if (tier) keep = keep.filter((n) => n.data("label") !== "Staff" || n.data("tier") === tier);
-    if (grade) keep = keep.filter((n) => n.data("label") !== "Client" || (grade === "none" ? !n.data("grade") : n.data("grade") === grade));
+    if (grade) keep = keep.filter((n) => n.data("label") !== "Client" || n.data("grade") === grade);
+    if (risky) keep = keep.filter((n) => n.data("label") !== "Client" || n.data("risk") > 0);
     if (team) {
-      const teamNode = cy.getElementById(`Team:${team}`);
+      const teamNode = cy.getElementById(nodeId("Team", team));
       keep = keep.intersection(teamNode.closedNeighborhood().nodes());
     }
-    cy.nodes().difference(keep).addClass("faded");
-    cy.edges().filter((e) => e.source().hasClass("faded") || e.target().hasClass("faded")).addClass("faded");
+    if (focused && focused.inside()) keep = keep.intersection(focused.closedNeighborhood().nodes());
+    nodes.difference(keep).addClass("faded");
+    cy.edges().filter((e) => e.source().hasClass("faded") || e.target().hasClass("faded")
+                             || (tier && e.data("type") === "COVERS" && e.data("tier") !== tier)).addClass("faded");
   });
 }
 
-function refreshTeams() {
-  const select = document.getElementById("filter-team");
-  const chosen = select.value;
-  const teams = cy.nodes("[label = 'Team']").map((n) => n.data("key")).sort();
-  select.replaceChildren(new Option("all", ""), ...teams.map((t) => new Option(t, t)));
-  select.value = teams.includes(chosen) ? chosen : "";
+function focus(node) {
+  focused = node;
+  document.getElementById("unfocus").hidden = false;
+  applyFade();
+  cy.animate({ fit: { eles: node.closedNeighborhood(), padding: 60 }, duration: 250 });
 }
 
-function showInfo(node) {
-  const d = node.data();
-  info.replaceChildren();
-  const title = document.createElement("h3");
-  title.textContent = `${d.label} ${d.key}`;
-  info.append(title);
-  for (const [k, v] of Object.entries({ name: d.name, tier: d.tier, grade: d.grade, value: d.value, level: d.level })) {
-    if (v === null || v === undefined || v === "") continue;
-    const p = document.createElement("p");
-    p.textContent = `${k}: ${v}`;
-    info.append(p);
-  }
-  if (d.label === "Client" || d.label === "Staff") {
-    const a = document.createElement("a");
-    a.href = `/${d.label === "Client" ? "clients" : "staff"}/${encodeURIComponent(d.key)}`;
-    a.textContent = "open page";
-    info.append(a);
-  }
-  if (d.risk) { const r = document.createElement("p"); r.className = "risk"; r.textContent = "at risk: a stage has at most one coverer"; info.append(r); }
-  const pos = node.renderedPosition();
-  info.style.left = `${Math.round(pos.x + 20)}px`;
-  info.style.top = `${Math.round(pos.y)}px`;
-  info.hidden = false;
+function unfocus() {
+  focused = null;
+  document.getElementById("unfocus").hidden = true;
+  applyFade();
 }
 
-cy.on("tap", "node", (e) => { if (e.target.data("label") !== "More") showInfo(e.target); });
-cy.on("tap", (e) => { if (e.target === cy) info.hidden = true; });
-cy.on("dbltap", "node", async (e) => {
-  const d = e.target.data();
-  try {
-    if (d.label === "More") await expand(d.forLabel, d.forKey, d.next);
-    else await expand(d.label, d.key);
-  } catch (error) { showError(error); }
-});
-
-function showError(error) {
-  info.replaceChildren(Object.assign(document.createElement("p"), { className: "error", textContent: String(error.message || error) }));
-  info.hidden = false;
+function pin(node) {
+  if (node.locked()) { node.unlock(); node.removeClass("pinned"); } else { node.lock(); node.addClass("pinned"); }
+  popup.refresh();
 }
 
-const results = document.getElementById("results");
-let searchTimer;
-document.getElementById("q").addEventListener("input", (e) => {
-  clearTimeout(searchTimer);
-  searchTimer = setTimeout(async () => {
-    const text = e.target.value.trim();
-    results.replaceChildren();
-    if (!text) return;
+function hide(node) {
+  node.addClass("hidden");
+  const more = cy.getElementById(`More:${node.id()}`);
+  more.addClass("hidden");
+  popup.hide();
+  countHidden();
+}
+
+function countHidden() {
+  const n = cy.nodes(".hidden").not("[label = 'More']").length;
+  const button = document.getElementById("show-hidden");
+  button.textContent = `Show ${n} hidden`;
+  button.hidden = n === 0;
+}
+
+async function teamFilter() {
+  const team = document.getElementById("filter-team").value;
+  if (team && cy.getElementById(nodeId("Team", team)).empty()) {
     try {
-      for (const hit of await fetchJSON(`/api/graph/search?q=${encodeURIComponent(text)}`)) {
-        const li = document.createElement("li");
-        const button = document.createElement("button");
-        button.type = "button";
-        button.textContent = `${hit.label} ${hit.key}${hit.name ? " — " + hit.name : ""}`;
-        button.addEventListener("click", async () => { const n = await expand(hit.label, hit.key); cy.$(":selected").unselect(); n.select(); });
-        li.append(button);
-        results.append(li);
-      }
-    } catch (error) { showError(error); }
-  }, 200);
+      const page = await getJSON("/api/graph/neighbours", { label: "Team", key: team, offset: 0, limit: PAGE });
+      cy.batch(() => addPage(page));
+      await layout();
+      return;
+    } catch (error) { status(String(error.message || error), true); }
+  }
+  applyFade();
+}
+
+// -- the details popup -----------------------------------------------------------------------------------
+const popup = new Popup(cy, document.getElementById("info"), {
+  pageSize: PAGE,
+  pathEnabled,
+  canOpen: (node) => node.data("open") !== false,
+  pageOf: (node) => pages.get(node.id()),
+  expand: (node) => expand(node),
+  focus,
+  pin,
+  hide,
+  path: (node, end) => choosePathEnd(node, end),
 });
-document.getElementById("search").addEventListener("submit", (e) => { e.preventDefault(); const first = results.querySelector("button"); if (first) first.click(); });
-document.getElementById("layout").addEventListener("change", runLayout);
-for (const id of ["filter-tier", "filter-grade", "filter-team"]) document.getElementById(id).addEventListener("change", applyFilters);
-document.getElementById("fit").addEventListener("click", () => cy.fit(undefined, 30));
-document.getElementById("zoom-in").addEventListener("click", () => cy.zoom({ level: cy.zoom() * 1.25, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } }));
-document.getElementById("zoom-out").addEventListener("click", () => cy.zoom({ level: cy.zoom() / 1.25, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } }));
-document.getElementById("clear").addEventListener("click", () => { cy.elements().remove(); info.hidden = true; refreshTeams(); });
+
+cy.on("tap", "node", (e) => {
+  const node = e.target;
+  if (node.hasClass("lane")) return;
+  if (node.data("label") === "More") { expand(node); return; }
+  cy.$(":selected").unselect();
+  node.select();
+  popup.show(node);
+});
+cy.on("tap", (e) => { if (e.target === cy) popup.hide(); });
+cy.on("dbltap", "node", (e) => { if (e.target.data("open") !== false) expand(e.target); });
+
+// -- search, with pages and "no results" ------------------------------------------------------------------
+const search = { text: "", offset: 0, total: 0 };
+let searchTimer;
+
+async function runSearch(offset = 0) {
+  const text = document.getElementById("q").value.trim();
+  const results = document.getElementById("results");
+  const line = document.getElementById("search-status");
+  const pager = document.getElementById("search-pager");
+  results.replaceChildren();
+  pager.hidden = true;
+  if (!text) { line.textContent = ""; return; }
+  try {
+    const found = await getJSON("/api/graph/find", { q: text, offset, limit: SEARCH_PAGE });
+    Object.assign(search, { text, offset: found.offset, total: found.total });
+    if (found.total === 0) { line.textContent = `No results for “${text}”.`; return; }
+    const last = found.offset + found.hits.length;
+    line.textContent = `${found.offset + 1}–${last} of ${found.total} for “${text}”`;
+    for (const hit of found.hits) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.append(Object.assign(document.createElement("b"), { textContent: hit.name || hit.key }),
+                    Object.assign(document.createElement("small"), { textContent: ` ${hit.label} · ${hit.key}` }));
+      button.addEventListener("click", () => openNode(hit.label, hit.key));
+      const item = document.createElement("li");
+      item.append(button);
+      results.append(item);
+    }
+    pager.hidden = found.total <= SEARCH_PAGE;
+    document.getElementById("search-prev").disabled = found.offset === 0;
+    document.getElementById("search-next").disabled = last >= found.total;
+  } catch (error) { line.textContent = String(error.message || error); }
+}
+
+/** Put a node on the canvas with its first page of neighbours, select it and show its details. */
+async function openNode(label, key) {
+  const id = nodeId(label, key);
+  let node = cy.getElementById(id);
+  if (node.empty() || !pages.has(id)) {
+    try {
+      const page = await getJSON("/api/graph/neighbours", { label, key, offset: 0, limit: PAGE });
+      cy.batch(() => addPage(page));
+      await layout();
+    } catch (error) { status(String(error.message || error), true); return null; }
+    node = cy.getElementById(id);
+  }
+  node.removeClass("hidden");
+  cy.$(":selected").unselect();
+  node.select();
+  cy.animate({ center: { eles: node }, zoom: Math.max(cy.zoom(), 0.9), duration: 200 });
+  cy.one("viewport", () => popup.schedule());
+  popup.show(node);
+  return node;
+}
+
+document.getElementById("q").addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => runSearch(0), 250); });
+document.getElementById("search").addEventListener("submit", (e) => { e.preventDefault(); clearTimeout(searchTimer); runSearch(0); });
+document.getElementById("search-prev").addEventListener("click", () => runSearch(Math.max(0, search.offset - SEARCH_PAGE)));
+document.getElementById("search-next").addEventListener("click", () => runSearch(search.offset + SEARCH_PAGE));
+
+// -- who knows whom ----------------------------------------------------------------------------------------
+function choosePathEnd(node, end) {
+  ends[end] = node.data();
+  document.getElementById(`path-${end}`).textContent = `${node.data("name") || node.data("key")} (${node.data("key")})`;
+  document.getElementById("path-find").disabled = !(ends.from && ends.to);
+}
+
+function chainText(chain) {
+  return chain.steps.map((s, i) => (i ? ` —${s.via}→ ` : "") + (s.name || s.id)).join("");
+}
+
+function drawChain(chain, index) {
+  cy.batch(() => {
+    cy.remove("edge.path");
+    cy.nodes(".on-path").removeClass("on-path");
+    chain.steps.forEach((step, i) => {
+      const node = cy.getElementById(nodeId(step.label, step.id));
+      node.removeClass("hidden").addClass("on-path");
+      if (i === 0) return;
+      const prev = chain.steps[i - 1];
+      cy.add({ group: "edges", classes: "path", data: { id: `Path:${index}:${i}`, source: nodeId(prev.label, prev.id),
+                                                          target: node.id(), type: "PATH", caption: step.via, colour: COLOURS.path } });
+    });
+  });
+  document.querySelectorAll("#path-chains li").forEach((li, i) => li.classList.toggle("drawn", i === index));
+  cy.animate({ fit: { eles: cy.nodes(".on-path"), padding: 80 }, duration: 250 });
+}
+
+async function findChains() {
+  const line = document.getElementById("path-status");
+  const list = document.getElementById("path-chains");
+  list.replaceChildren();
+  line.textContent = "looking…";
+  try {
+    const found = await getJSON("/api/graph/path", { from: ends.from.key, to: ends.to.key });
+    if (!found.available) { line.textContent = found.message; return; }
+    if (!found.chains.length) { line.textContent = "No chain within reach between these two."; return; }
+    line.textContent = `${found.chains.length} chain${found.chains.length > 1 ? "s" : ""}, best first:`;
+    cy.batch(() => found.nodes.forEach(ensureNode));
+    found.chains.forEach((chain, i) => {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = `${chain.hops} hop${chain.hops === 1 ? "" : "s"}, strength ${chain.strength}: ${chainText(chain)}`;
+      button.addEventListener("click", () => drawChain(chain, i));
+      item.append(button);
+      list.append(item);
+    });
+    await layout();
+    drawChain(found.chains[0], 0);
+  } catch (error) { line.textContent = String(error.message || error); }
+}
+
+if (pathEnabled) document.getElementById("path-find").addEventListener("click", findChains);
+
+// -- controls ---------------------------------------------------------------------------------------------
+document.getElementById("layout").addEventListener("change", () => layout());
+for (const id of ["filter-tier", "filter-grade", "filter-risk"]) document.getElementById(id).addEventListener("change", applyFade);
+document.getElementById("filter-team").addEventListener("change", teamFilter);
+document.getElementById("fit").addEventListener("click", () => cy.fit(cy.nodes(":visible"), 30));
+const zoomBy = (f) => cy.zoom({ level: cy.zoom() * f, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
+document.getElementById("zoom-in").addEventListener("click", () => zoomBy(1.25));
+document.getElementById("zoom-out").addEventListener("click", () => zoomBy(0.8));
+document.getElementById("unfocus").addEventListener("click", unfocus);
+document.getElementById("show-hidden").addEventListener("click", () => { cy.elements(".hidden").removeClass("hidden"); countHidden(); layout(); });
+document.getElementById("clear").addEventListener("click", () => { cy.elements().remove(); pages.clear(); popup.hide(); unfocus(); countHidden(); });
 document.getElementById("png").addEventListener("click", async () => {
   const blob = await cy.png({ full: true, scale: 2, bg: "#ffffff", output: "blob-promise" });
   const a = Object.assign(document.createElement("a"), { href: URL.createObjectURL(blob), download: `graphcrm-${asOf}.png` });
@@ -225,18 +359,36 @@ document.getElementById("png").addEventListener("click", async () => {
   a.remove();
 });
 
-async function start() {
-  // Tier levels colour staff and order the tiered layout's rows.
-  try {
-    for (const tier of await fetchJSON("/api/tiers")) tierLevels.set(tier.key, tier.level);
-  } catch (error) { showError(error); }
-  const select = document.getElementById("filter-tier");
-  const wanted = container.dataset.start;
-  if (wanted && wanted.includes(":")) {
-    const [label, key] = [wanted.slice(0, wanted.indexOf(":")), wanted.slice(wanted.indexOf(":") + 1)];
-    try { await expand(label, key); } catch (error) { showError(error); }
+// -- the opening view ---------------------------------------------------------------------------------------
+function listTop(top) {
+  const list = document.getElementById("top");
+  list.replaceChildren();
+  if (!top.length) {
+    list.append(Object.assign(document.createElement("li"), { textContent: "No client has a key-person risk flag." }));
+    return;
   }
-  select.replaceChildren(new Option("all", ""), ...[...tierLevels.keys()].map((t) => new Option(t, t)));
-  document.body.dataset.graphReady = "1";
+  for (const card of top) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.append(Object.assign(document.createElement("b"), { textContent: card.name || card.key }),
+                  Object.assign(document.createElement("small"), { textContent: ` ${card.key} · risk ${card.risk} × value ${formatValue(card.value)}` }));
+    button.addEventListener("click", () => openNode("Client", card.key));
+    item.append(button);
+    if (card.reasons && card.reasons.length) item.append(Object.assign(document.createElement("p"), { textContent: card.reasons.join("; ") }));
+    list.append(item);
+  }
+}
+
+async function start() {
+  const wanted = settings.start || "";
+  try {
+    const opening = await getJSON("/api/graph/opening", {});
+    listTop(opening.top);
+    if (!wanted.includes(":")) cy.batch(() => opening.pages.forEach(addPage));
+  } catch (error) { status(String(error.message || error), true); }
+  await layout();
+  if (wanted.includes(":")) await openNode(wanted.slice(0, wanted.indexOf(":")), wanted.slice(wanted.indexOf(":") + 1));
+  document.body.dataset.firstPaint = String(Math.round(performance.now()));
 }
 start();
