@@ -52,7 +52,8 @@ def risk_reasons(row: dict[str, Any] | None, policy, tier_names: dict[str, str],
         reasons.append(f"one person alone at {stages}, where grade {row['grade']} asks for "
                        f"{policy.min_per_tier[row['grade']]}")
     if row["multi_tier_staff"]:
-        reasons.append("split authority broken: " + ", ".join(who(s) for s in row["multi_tier_staff"]) + " cover several stages")
+        verb = "covers" if len(row["multi_tier_staff"]) == 1 else "cover"
+        reasons.append(f"split authority broken: {', '.join(who(s) for s in row['multi_tier_staff'])} {verb} several stages")
     if row["end_to_end_owner"]:
         reasons.append(f"held end to end by {who(row['end_to_end_owner'])}")
     if row["concentration_owner"]:

@@ -122,6 +122,7 @@ function layout() {
         }
       });
       cy.fit(cy.nodes(":visible"), 30);
+      sizeLaneTitles();
       done();
     } else {
       const run = cy.elements().filter((e) => !e.hasClass("hidden")).layout(builtInLayout(name));
@@ -130,6 +131,23 @@ function layout() {
     }
   });
 }
+
+/** Band titles keep one size on screen whatever the zoom, so the lanes stay named in an overview of hundreds. */
+function sizeLaneTitles() {
+  // Above the band's first row: the band leaves 70 units there, so the title never grows past 42.
+  const font = Math.min(42, 15 / cy.zoom());
+  cy.batch(() => cy.nodes(".lane").forEach((n) => n.data({ font, margin: font * 1.15 })));
+}
+cy.on("zoom", sizeLaneTitles);
+
+/** With many links, links step back (the selected node's own come forward), so names and risk read first. */
+function linkEmphasis() {
+  const many = cy.edges().length > 250;
+  cy.batch(() => cy.edges().toggleClass("quiet", many));
+}
+cy.on("add remove", "edge", () => { clearTimeout(linkEmphasis.timer); linkEmphasis.timer = setTimeout(linkEmphasis, 50); });
+cy.on("select", "node", (e) => e.target.connectedEdges().addClass("lit"));
+cy.on("unselect", "node", (e) => e.target.connectedEdges().removeClass("lit"));
 
 // -- filters, focus, hide, pin -----------------------------------------------------------------------------
 function applyFade() {
@@ -297,6 +315,7 @@ function chainText(chain) {
 }
 
 function drawChain(chain, index) {
+  popup.hide();
   cy.batch(() => {
     cy.remove("edge.path");
     cy.nodes(".on-path").removeClass("on-path");
@@ -387,8 +406,11 @@ async function start() {
     listTop(opening.top);
     if (!wanted.includes(":")) cy.batch(() => opening.pages.forEach(addPage));
   } catch (error) { status(String(error.message || error), true); }
-  await layout();
-  if (wanted.includes(":")) await openNode(wanted.slice(0, wanted.indexOf(":")), wanted.slice(wanted.indexOf(":") + 1));
+  // Asked for one node (a "Show in the graph" link): open on it; else on the clients to act on first.
+  const opened = wanted.includes(":") && await openNode(wanted.slice(0, wanted.indexOf(":")), wanted.slice(wanted.indexOf(":") + 1));
+  if (!opened) await layout();
   document.body.dataset.firstPaint = String(Math.round(performance.now()));
 }
+// For the browser tests and bench/bench_graph.py: the same calls the controls make.
+window.explorer = { layout, openNode, expand: (id) => expand(cy.getElementById(id)) };
 start();

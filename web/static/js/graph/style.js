@@ -80,7 +80,7 @@ export const stylesheet = [
   { selector: "node.lane", style: {
       shape: "round-rectangle", "background-color": "data(colour)", "background-opacity": 0.07, "border-width": 1,
       "border-color": "data(colour)", "border-opacity": 0.35, width: "data(w)", height: "data(h)", label: "data(caption)",
-      "text-valign": "top", "text-halign": "center", "text-margin-y": 22, "font-size": 16, "font-weight": "bold",
+      "text-valign": "top", "text-halign": "center", "text-margin-y": "data(margin)", "font-size": "data(font)", "font-weight": "bold",
       color: "#374151", "text-background-opacity": 0, "min-zoomed-font-size": 0, events: "no", "z-index": 0 } },
   { selector: "node.pinned", style: { "border-style": "double", "border-width": 5, "border-color": "#111827" } },
   { selector: "node:selected", style: { "overlay-color": "#111827", "overlay-opacity": 0.18, "overlay-padding": 4 } },
@@ -93,10 +93,13 @@ export const stylesheet = [
   { selector: "edge[role = 'backup']", style: { "line-style": "dashed" } },
   { selector: "edge[type = 'IN_TIER'], edge[type = 'REPORTS_TO']", style: { "line-style": "dotted" } },
   { selector: "edge[type = 'MORE']", style: { "line-style": "dotted", "line-color": "#6b7280" } },
+  // Many links: they step back so names and risk read first; the selected node's own links come forward.
+  { selector: "edge.quiet", style: { opacity: 0.3 } },
   { selector: "edge.path", style: {
       width: 5, "line-color": COLOURS.path, "curve-style": "bezier", opacity: 1, label: "data(caption)", "font-size": 10,
       "font-weight": "bold", color: COLOURS.path, "text-rotation": "autorotate", "text-background-color": "#ffffff",
       "text-background-opacity": 0.9, "z-index": 20, "min-zoomed-font-size": 0 } },
+  { selector: "edge.lit", style: { opacity: 1, width: 3, "z-index": 15 } },
   { selector: "node.on-path", style: { "overlay-color": COLOURS.path, "overlay-opacity": 0.25, "overlay-padding": 6 } },
   { selector: ".faded", style: { opacity: 0.1, "text-opacity": 0.15 } },
   { selector: ".hidden", style: { display: "none" } },
