@@ -137,7 +137,7 @@ def test_login_page_shows_demo_logins_and_refuses_a_wrong_password(watched, base
     ("admin", ["Dashboard", "Graph", "Reports", "Console", "Import", "Audit"]),
     ("manager", ["Dashboard", "Graph", "Reports", "Console", "Audit"]),
     ("analyst", ["Dashboard", "Graph", "Reports", "Console", "Audit"]),
-    ("staff", ["My clients", "Audit"]),
+    ("staff", ["My clients", "Graph", "Audit"]),
 ])
 def test_each_role_logs_in_and_sees_its_menu(watched, base_url, role, nav):
     login(watched, base_url, role)
@@ -178,7 +178,7 @@ def test_graph_search_expand_layouts_filters_and_png(watched, base_url):
     staff = watched.evaluate("cy.nodes(\"[label = 'Staff']\").first().id()")
     watched.evaluate(f"cy.getElementById({staff!r}).emit('dbltap')")
     watched.wait_for_function(f"() => cy.nodes().length > {before}")
-    for layout in ("concentric", "fcose", "tiered"):
+    for layout in ("concentric", "fcose", "lanes"):
         watched.select_option("#layout", layout)
         watched.wait_for_function("() => document.body.dataset.graphReady === '1'")
     watched.select_option("#filter-grade", "A")

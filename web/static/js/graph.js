@@ -409,7 +409,8 @@ async function start() {
   // Asked for one node (a "Show in the graph" link): open on it; else on the clients to act on first.
   const opened = wanted.includes(":") && await openNode(wanted.slice(0, wanted.indexOf(":")), wanted.slice(wanted.indexOf(":") + 1));
   if (!opened) await layout();
-  document.body.dataset.firstPaint = String(Math.round(performance.now()));
+  // Two frames later the canvas has been drawn and painted: what bench/bench_graph.py reads as first paint.
+  requestAnimationFrame(() => requestAnimationFrame(() => { document.body.dataset.firstPaint = String(Math.round(performance.now())); }));
 }
 // For the browser tests and bench/bench_graph.py: the same calls the controls make.
 window.explorer = { layout, openNode, expand: (id) => expand(cy.getElementById(id)) };
