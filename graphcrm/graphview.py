@@ -103,12 +103,15 @@ class Explorer:
     def _cards(self, nodes: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
         """Cards for `nodes` (each once), clients with their risk and its reasons, every node with whether it may be opened."""
         wanted = list(dict.fromkeys(nodes))
-        cards = self.store.node_cards(wanted, self.as_of)
+        asked = set(wanted)
         risks = self._risk_rows()
-        rows = {c["key"]: risks.get(c["key"]) for c in cards if c["label"] == "Client"}
-        named = sorted({s for r in rows.values() if r for s in [*r["multi_tier_staff"], r["end_to_end_owner"],
-                                                                 r["concentration_owner"]] if s})
-        names = {c["key"]: c["name"] for c in self.store.node_cards([("Staff", s) for s in named], self.as_of)}
+        rows = {key: risks.get(key) for label, key in wanted if label == "Client"}
+        # The people a client's flags name are read in the same round trip, for their names.
+        named = sorted({s for r in rows.values() if r
+                        for s in (*r["multi_tier_staff"], r["end_to_end_owner"], r["concentration_owner"]) if s})
+        found = self.store.node_cards(wanted + [("Staff", s) for s in named if ("Staff", s) not in asked], self.as_of)
+        names = {c["key"]: c["name"] for c in found if c["label"] == "Staff"}
+        cards = [c for c in found if (c["label"], c["key"]) in asked]
         tier_names = {t.key: t.name or t.key for t in self.store.tiers()}
         out = {}
         for card in cards:

@@ -3,9 +3,11 @@
 // page ("+N more") to the end; swim lanes by tier keep hundreds of nodes readable. Everything shown comes from
 // /api/graph/*; what a user may open is decided by the server (a staff user sees their own reach).
 
-import { COLOURS, edgeData, formatValue, nodeData, nodeId, setTiers, stylesheet } from "./graph/style.js";
+import { edgeData, formatValue, nodeData, nodeId, setTiers, stylesheet } from "./graph/style.js";
 import { builtInLayout, laneColour, swimLanes } from "./graph/layout.js";
+import { wirePaths } from "./graph/path.js";
 import { Popup } from "./graph/popup.js";
+import { wireSearch } from "./graph/search.js";
 
 const container = document.getElementById("cy");
 const settings = container.dataset;
@@ -20,7 +22,6 @@ window.cy = cy;
 
 /** Centre node id -> {label, key, loaded, total}: which nodes were opened and how far their neighbours are loaded. */
 const pages = new Map();
-const ends = { from: null, to: null };
 let focused = null;
 
 async function getJSON(path, params) {
@@ -229,7 +230,7 @@ const popup = new Popup(cy, document.getElementById("info"), {
   focus,
   pin,
   hide,
-  path: (node, end) => choosePathEnd(node, end),
+  path: (node, end) => paths.choose(node, end),
 });
 
 cy.on("tap", "node", (e) => {
@@ -242,40 +243,6 @@ cy.on("tap", "node", (e) => {
 });
 cy.on("tap", (e) => { if (e.target === cy) popup.hide(); });
 cy.on("dbltap", "node", (e) => { if (e.target.data("open") !== false) expand(e.target); });
-
-// -- search, with pages and "no results" ------------------------------------------------------------------
-const search = { text: "", offset: 0, total: 0 };
-let searchTimer;
-
-async function runSearch(offset = 0) {
-  const text = document.getElementById("q").value.trim();
-  const results = document.getElementById("results");
-  const line = document.getElementById("search-status");
-  const pager = document.getElementById("search-pager");
-  results.replaceChildren();
-  pager.hidden = true;
-  if (!text) { line.textContent = ""; return; }
-  try {
-    const found = await getJSON("/api/graph/find", { q: text, offset, limit: SEARCH_PAGE });
-    Object.assign(search, { text, offset: found.offset, total: found.total });
-    if (found.total === 0) { line.textContent = `No results for “${text}”.`; return; }
-    const last = found.offset + found.hits.length;
-    line.textContent = `${found.offset + 1}–${last} of ${found.total} for “${text}”`;
-    for (const hit of found.hits) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.append(Object.assign(document.createElement("b"), { textContent: hit.name || hit.key }),
-                    Object.assign(document.createElement("small"), { textContent: ` ${hit.label} · ${hit.key}` }));
-      button.addEventListener("click", () => openNode(hit.label, hit.key));
-      const item = document.createElement("li");
-      item.append(button);
-      results.append(item);
-    }
-    pager.hidden = found.total <= SEARCH_PAGE;
-    document.getElementById("search-prev").disabled = found.offset === 0;
-    document.getElementById("search-next").disabled = last >= found.total;
-  } catch (error) { line.textContent = String(error.message || error); }
-}
 
 /** Put a node on the canvas with its first page of neighbours, select it and show its details. */
 async function openNode(label, key) {
@@ -298,66 +265,9 @@ async function openNode(label, key) {
   return node;
 }
 
-document.getElementById("q").addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => runSearch(0), 250); });
-document.getElementById("search").addEventListener("submit", (e) => { e.preventDefault(); clearTimeout(searchTimer); runSearch(0); });
-document.getElementById("search-prev").addEventListener("click", () => runSearch(Math.max(0, search.offset - SEARCH_PAGE)));
-document.getElementById("search-next").addEventListener("click", () => runSearch(search.offset + SEARCH_PAGE));
-
-// -- who knows whom ----------------------------------------------------------------------------------------
-function choosePathEnd(node, end) {
-  ends[end] = node.data();
-  document.getElementById(`path-${end}`).textContent = `${node.data("name") || node.data("key")} (${node.data("key")})`;
-  document.getElementById("path-find").disabled = !(ends.from && ends.to);
-}
-
-function chainText(chain) {
-  return chain.steps.map((s, i) => (i ? ` —${s.via}→ ` : "") + (s.name || s.id)).join("");
-}
-
-function drawChain(chain, index) {
-  popup.hide();
-  cy.batch(() => {
-    cy.remove("edge.path");
-    cy.nodes(".on-path").removeClass("on-path");
-    chain.steps.forEach((step, i) => {
-      const node = cy.getElementById(nodeId(step.label, step.id));
-      node.removeClass("hidden").addClass("on-path");
-      if (i === 0) return;
-      const prev = chain.steps[i - 1];
-      cy.add({ group: "edges", classes: "path", data: { id: `Path:${index}:${i}`, source: nodeId(prev.label, prev.id),
-                                                          target: node.id(), type: "PATH", caption: step.via, colour: COLOURS.path } });
-    });
-  });
-  document.querySelectorAll("#path-chains li").forEach((li, i) => li.classList.toggle("drawn", i === index));
-  cy.animate({ fit: { eles: cy.nodes(".on-path"), padding: 80 }, duration: 250 });
-}
-
-async function findChains() {
-  const line = document.getElementById("path-status");
-  const list = document.getElementById("path-chains");
-  list.replaceChildren();
-  line.textContent = "looking…";
-  try {
-    const found = await getJSON("/api/graph/path", { from: ends.from.key, to: ends.to.key });
-    if (!found.available) { line.textContent = found.message; return; }
-    if (!found.chains.length) { line.textContent = "No chain within reach between these two."; return; }
-    line.textContent = `${found.chains.length} chain${found.chains.length > 1 ? "s" : ""}, best first:`;
-    cy.batch(() => found.nodes.forEach(ensureNode));
-    found.chains.forEach((chain, i) => {
-      const item = document.createElement("li");
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = `${chain.hops} hop${chain.hops === 1 ? "" : "s"}, strength ${chain.strength}: ${chainText(chain)}`;
-      button.addEventListener("click", () => drawChain(chain, i));
-      item.append(button);
-      list.append(item);
-    });
-    await layout();
-    drawChain(found.chains[0], 0);
-  } catch (error) { line.textContent = String(error.message || error); }
-}
-
-if (pathEnabled) document.getElementById("path-find").addEventListener("click", findChains);
+// -- search and who knows whom ------------------------------------------------------------------------------
+wireSearch({ getJSON, pageSize: SEARCH_PAGE, open: openNode });
+const paths = pathEnabled ? wirePaths({ cy, getJSON, ensureNode, layout, popup }) : null;
 
 // -- controls ---------------------------------------------------------------------------------------------
 document.getElementById("layout").addEventListener("change", () => layout());
