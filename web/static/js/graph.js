@@ -281,7 +281,8 @@ document.getElementById("unfocus").addEventListener("click", unfocus);
 document.getElementById("show-hidden").addEventListener("click", () => { cy.elements(".hidden").removeClass("hidden"); countHidden(); layout(); });
 document.getElementById("clear").addEventListener("click", () => { cy.elements().remove(); pages.clear(); popup.hide(); unfocus(); countHidden(); });
 document.getElementById("png").addEventListener("click", async () => {
-  const blob = await cy.png({ full: true, scale: 2, bg: "#ffffff", output: "blob-promise" });
+  // Sharp but bounded: a picture of hundreds of nodes at twice the size would be tens of millions of pixels.
+  const blob = await cy.png({ full: true, scale: 2, maxWidth: 4000, maxHeight: 4000, bg: "#ffffff", output: "blob-promise" });
   const a = Object.assign(document.createElement("a"), { href: URL.createObjectURL(blob), download: `graphcrm-${asOf}.png` });
   document.body.append(a);
   a.click();
