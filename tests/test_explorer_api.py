@@ -150,3 +150,13 @@ def test_a_staff_reach_is_the_rule_of_may_read_client(store, day):
         readable = {c.id for c in records.clients if may_read_client(user, store.client_view(c.id), me, day)}
         assert reach.clients == readable, (person.id, day)
         assert reach.covered <= reach.clients
+
+
+def test_the_opening_view_follows_a_change(app):
+    manager = client_for(app, "manager")
+    assert [c["key"] for c in get(manager, f"/api/graph/opening?as_of={DAY}")["top"]] == ["K1", "K3", "K4", "K2"]
+    # A second coverer at K1's two single-point stages: K1 no longer needs acting on.
+    for staff, tier in (("A4", "intel"), ("B2", "planning")):
+        response = manager.post("/api/coverage", json={"staff": staff, "client": "K1", "tier": tier, "since": DAY})
+        assert response.status_code == 200, response.get_data(as_text=True)
+    assert [c["key"] for c in get(manager, f"/api/graph/opening?as_of={DAY}")["top"]] == ["K3", "K4", "K2"]
