@@ -126,7 +126,9 @@ function layout() {
       sizeLaneTitles();
       done();
     } else {
-      const run = cy.elements().filter((e) => !e.hasClass("hidden")).layout(builtInLayout(name));
+      // Hidden nodes, and the links that end at them, take no part in the layout.
+      const shown = visible.union(visible.edgesWith(visible));
+      const run = shown.layout(builtInLayout(name));
       run.one("layoutstop", done);
       run.run();
     }
