@@ -15,6 +15,7 @@ __all__ = [
     "StoreError",
     "StoreUnavailable",
     "ImportFailed",
+    "TooLarge",
     "RowError",
     "QueryRefused",
     "QueryError",
@@ -102,6 +103,13 @@ class ImportFailed(GraphCRMError):
         first = str(errors[0]) if errors else "no rows"
         more = f" (and {self.total - 1} more)" if self.total > 1 else ""
         super().__init__(f"{first}{more}; nothing was imported")
+
+
+class TooLarge(GraphCRMError):
+    """Input past a size bound (an upload that unpacks too far); nothing was read from it."""
+
+    exit_code = 3
+    http_status = 413
 
 
 class QueryRefused(GraphCRMError):

@@ -12,7 +12,7 @@ actively cover, both today and on the day of the event, and only what their tier
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timezone, tzinfo
 from typing import Iterable, Mapping
 
 from graphcrm.errors import PermissionDenied, UserError
@@ -96,12 +96,12 @@ def require(user: User, capability: str, what: str) -> None:
 
 # -- recording about a client (split authority) -----------------------------------------------------
 def refusal(user: User, action: str, view: Records, day: date, today: date,
-            ownership: Mapping[int, Iterable[str]]) -> str | None:
+            ownership: Mapping[int, Iterable[str]], zone: tzinfo = timezone.utc) -> str | None:
     """Why `user` may not record `action` for the client of `view` dated `day` (None: they may).
 
     `view` is the client's view: the client, every tier, its coverage with the coverers' staff
     records, and its handovers. `today` is when the change is made: a person's authority is the
-    one they hold now, whatever day the event is dated.
+    one they hold now, whatever day the event is dated. Days are the organisation's (`zone`).
     """
     if may(user, "manage"):
         return None
@@ -124,7 +124,7 @@ def refusal(user: User, action: str, view: Records, day: date, today: date,
         return f"split authority: {user.staff} has no tier, so owns no stage"
     if action == "handover":
         # The tier that holds the client's current stage is the one that hands it on.
-        current = client_stage(view, day)
+        current = client_stage(view, day, zone)
         if current != tier:
             return f"split authority: {client} is in stage {current!r}; only its {current} tier hands it on, not {tier}"
     else:
@@ -140,21 +140,22 @@ def refusal(user: User, action: str, view: Records, day: date, today: date,
 
 
 def authorise_record(user: User, action: str, view: Records, day: date, today: date,
-                     ownership: Mapping[int, Iterable[str]]) -> None:
-    reason = refusal(user, action, view, day, today, ownership)
+                     ownership: Mapping[int, Iterable[str]], zone: tzinfo = timezone.utc) -> None:
+    reason = refusal(user, action, view, day, today, ownership, zone)
     if reason is not None:
         raise PermissionDenied(reason)
 
 
-def client_stage(view: Records, day: date) -> str | None:
-    """The client's stage on `day`, from its view (latest handover, else declared, else the first tier)."""
+def client_stage(view: Records, day: date, zone: tzinfo = timezone.utc) -> str | None:
+    """The client's stage on `day` (in `zone`), from its view (latest handover, else declared, else the first tier)."""
     handovers = [i for i in view.interactions if i.kind == "handover"]
-    return stage_on(view.clients[0].stage, handovers, day, first_tier(view.tiers))
+    return stage_on(view.clients[0].stage, handovers, day, first_tier(view.tiers), zone)
 
 
-def client_actions(user: User, view: Records, today: date, ownership: Mapping[int, Iterable[str]]) -> set[str]:
+def client_actions(user: User, view: Records, today: date, ownership: Mapping[int, Iterable[str]],
+                   zone: tzinfo = timezone.utc) -> set[str]:
     """Everything `user` may do to this client today: the forms and buttons a page offers."""
-    actions = {a for a in RECORD_ACTIONS if refusal(user, a, view, today, today, ownership) is None}
+    actions = {a for a in RECORD_ACTIONS if refusal(user, a, view, today, today, ownership, zone) is None}
     if may(user, "manage"):
         actions |= set(MANAGE_ACTIONS)
     return actions

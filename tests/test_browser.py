@@ -351,7 +351,8 @@ def test_import_page_shows_row_errors_and_imports_good_files(watched, base_url, 
     good.write_text("id,name,grade\nNEW1,New Client,B\n", encoding="utf-8")
     watched.set_input_files("input[name=files]", str(good))
     watched.click("#import-form button[type=submit]")
-    assert "imported 1 clients" in watched.locator(".flash.ok").inner_text()
+    assert "imported: 1 new, 0 changed, 0 unchanged" in watched.locator(".flash.ok").inner_text()
+    assert "clients" in watched.locator("#import-summary").inner_text()
     shot(watched, "import")
 
 

@@ -125,9 +125,12 @@ def _neo4j(command: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def crash_server():
     """A Neo4j server of this test's own (the suite's server is never killed), stopped at the end."""
-    cache = Path(_neo4j("home", _env()).stdout.strip()).parent
-    env = _env({"GRAPHCRM_NEO4J_HOME": str(cache / "neo4j-crash"), "GRAPHCRM_NEO4J_BOLT_PORT": "7697",
-                "GRAPHCRM_NEO4J_HTTP_PORT": "7477", "GRAPHCRM_NEO4J_HEAP": "512m", "GRAPHCRM_NEO4J_PAGECACHE": "256m"})
+    # Beside the suite's own server (its home and ports shifted), so two checkouts testing at once never share one.
+    home = _neo4j("home", _env()).stdout.strip()
+    bolt = int(os.environ.get("GRAPHCRM_NEO4J_BOLT_PORT", "7687")) + 10
+    http = int(os.environ.get("GRAPHCRM_NEO4J_HTTP_PORT", "7474")) + 30
+    env = _env({"GRAPHCRM_NEO4J_HOME": f"{home}-crash", "GRAPHCRM_NEO4J_BOLT_PORT": str(bolt),
+                "GRAPHCRM_NEO4J_HTTP_PORT": str(http), "GRAPHCRM_NEO4J_HEAP": "512m", "GRAPHCRM_NEO4J_PAGECACHE": "256m"})
     started = _neo4j("start", env)
     if started.returncode != 0:
         pytest.fail(f"could not start the crash test's Neo4j: {started.stderr.strip()}", pytrace=False)

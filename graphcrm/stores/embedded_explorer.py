@@ -4,6 +4,7 @@ neighbourhood_page,search_page,client_values}.cypher, row for row (the parity te
 from __future__ import annotations
 
 from datetime import date
+from typing import Iterable
 
 from graphcrm.graphindex import GraphIndex
 from graphcrm.rules import grade_on, span_active, staff_active, stage_on
@@ -42,20 +43,18 @@ def _active_end(g: GraphIndex, node: tuple[str, str], as_of: date) -> bool:
     return node[0] != "Staff" or staff_active(g.staff.get(node[1]), as_of)
 
 
-def neighbourhood_page(g: GraphIndex, label: str, key: str, as_of: date, offset: int, limit: int) -> NeighbourPage | None:
-    """Twin of cypher/reads/neighbourhood_page.cypher: one page of the relationships active on as_of, and the total."""
-    tables = {"Client": g.clients, "Staff": g.staff, "Team": g.teams, "Tier": g.tiers}
-    if key not in tables.get(label, {}):
-        return None
-    node = (label, key)
+def neighbourhood_page(g: GraphIndex, edges: Iterable[tuple], node: tuple[str, str], as_of: date, offset: int,
+                       limit: int) -> NeighbourPage:
+    """Twin of cypher/reads/neighbourhood_page.cypher: one page of the relationships active on as_of, and the total.
+
+    `edges` are the node's relationships as the store's indexes give them: (type, outgoing, tier, other node,
+    since, until, role).
+    """
     roles: dict[tuple, list[str | None]] = {}
-    if node in g.graph and _active_end(g, node, as_of):
-        edges = [(d, True, t) for _, t, d in g.graph.out_edges(node, data=True)]
-        edges += [(d, False, s) for s, _, d in g.graph.in_edges(node, data=True)]
-        for data, outgoing, other in edges:
-            if not span_active(data.get("since"), data.get("until"), as_of) or not _active_end(g, other, as_of):
-                continue
-            roles.setdefault((data["type"], outgoing, data.get("tier"), other), []).append(data.get("role"))
+    if _active_end(g, node, as_of):
+        for kind, outgoing, tier, other, since, until, role in edges:
+            if span_active(since, until, as_of) and _active_end(g, other, as_of):
+                roles.setdefault((kind, outgoing, tier, other), []).append(role)
     ordered = sorted(roles, key=lambda f: (f[0], f[3][0], f[3][1], f[2] is None, f[2] or ""))
     neighbours: list[Neighbour] = []
     for kind, outgoing, tier, other in ordered[offset:offset + limit]:

@@ -36,6 +36,8 @@ _EXPORTS = {
     "coverage": ("export_coverage", Coverage), "engagements": ("export_engagements", Engagement),
     "interactions": ("export_interactions", Interaction), "needs": ("export_needs", Need),
 }
+#: Interaction kinds whose rows change a client's grade or stage timeline.
+_MILESTONES = ("assessment", "handover")
 REQUIRED_CONSTRAINTS = {"tier_key", "staff_id", "team_id", "client_id", "interaction_id", "need_id"}
 
 
@@ -99,19 +101,37 @@ class Neo4jStore:
             raise StoreUnavailable(f"{self.url}: {_first_line(exc)}") from None
         return [{k: native(v) for k, v in zip(keys, r.values())} for r in records]
 
-    def _write_steps(self, records: Records) -> list[tuple[NamedQuery, dict[str, Any]]]:
-        """The write queries that upsert `records`, in dependency order."""
-        steps: list[tuple[NamedQuery, dict[str, Any]]] = []
+    def _write_steps(self, records: Records) -> list[Callable[[Any], Any]]:
+        """The steps (each run with the transaction) that upsert `records`, in dependency order."""
+        steps: list[Callable[[Any], Any]] = []
         for kind, name in _WRITES:
             items = getattr(records, kind)
-            if items:
-                steps.append((self.queries[name], {"rows": [row_of(r) for r in items]}))
-                if kind == "staff":
-                    steps.append((self.queries["write_reports_to"], {"rows": [{"id": s.id, "manager": s.manager} for s in items]}))
+            if not items:
+                continue
+            if kind == "interactions":
+                rows = [row_of(r) for r in items]
+                steps.append(lambda tx, rows=rows: self._upsert_interactions(tx, rows))
+                continue
+            steps.append(_step(self.queries[name], {"rows": [row_of(r) for r in items]}))
+            if kind == "staff":
+                steps.append(_step(self.queries["write_reports_to"],
+                                   {"rows": [{"id": s.id, "manager": s.manager} for s in items]}))
         return steps
 
+    def _upsert_interactions(self, tx, rows: list[dict[str, Any]]) -> None:
+        """Upsert interactions, then recompute the timelines the write says changed (in the same transaction):
+        a new contact only widens its client's first/last moments, inside the write itself."""
+        stale = {row["refresh"] for row in _fetch(tx, self.queries["write_interactions"], {"rows": rows})}
+        _refresh_timelines(tx, self.queries["refresh_timelines"], stale)
+
+    def _create_interactions(self, tx, rows: list[dict[str, Any]]) -> None:
+        """Create new interactions; the clients that got an assessment or handover have their timelines refreshed."""
+        _fetch(tx, self.queries["create_interactions"], {"rows": rows})
+        _refresh_timelines(tx, self.queries["refresh_timelines"],
+                           {row["client"] for row in rows if row["kind"] in _MILESTONES})
+
     def _write_rows(self, name: str, rows: list[dict[str, Any]]) -> None:
-        self._in_write_transaction(name, lambda tx: _run_steps(tx, [(self.queries[name], {"rows": rows})]))
+        self._in_write_transaction(name, lambda tx: _run_steps(tx, [_step(self.queries[name], {"rows": rows})]))
 
     def _in_write_transaction(self, label: str, work_in: Callable[[Any], Any]) -> Any:
         """Run `work_in(tx)` in one managed write transaction (retried on transient errors, so it must be repeatable)."""
@@ -168,14 +188,14 @@ class Neo4jStore:
         self.ensure_schema()
 
         def work(tx):
-            _run_steps(tx, [(self.queries["lock_scope"], {
+            _run_steps(tx, [_step(self.queries["lock_scope"], {
                 "clients": sorted(set(scope.clients)), "staff": sorted(set(scope.staff) | set(scope.people)),
                 "teams": sorted(set(scope.teams))})])
             snapshot = self._views(lambda named, params: _fetch(tx, named, params), scope)
             planned = plan(snapshot)
             if planned is not None:
                 _run_steps(tx, self._write_steps(planned.records)
-                           + [(self.queries["write_audit"], {"entry": row_of(planned.audit)})])
+                           + [_step(self.queries["write_audit"], {"entry": row_of(planned.audit)})])
             return planned
 
         return self._in_write_transaction("change", work)
@@ -246,13 +266,13 @@ class Neo4jStore:
         known = [row_of(i) for i in chunk if i.id in existing]
         if fresh:
             try:
-                self._write_rows("create_interactions", fresh)
+                self._in_write_transaction("create_interactions", lambda tx: self._create_interactions(tx, fresh))
             except StoreError as exc:
                 if exc.code != CONSTRAINT_FAILED:
                     raise
                 known += fresh          # a concurrent writer stored some of them first
         if known:
-            self._write_rows("write_interactions", known)
+            self._in_write_transaction("write_interactions", lambda tx: self._upsert_interactions(tx, known))
 
     # -- Store protocol ----------------------------------------------------------------------
     def init_schema(self) -> None:
@@ -260,6 +280,8 @@ class Neo4jStore:
         with self._driver.session(database=self.database) as session:
             for statement in schema.statements:
                 session.run(Query(statement, metadata={"app": "graphcrm", "query": "schema"})).consume()
+            # A database written before the client timelines existed gets them now (nothing to do otherwise).
+            session.run(self._query(self.queries["upgrade_timelines"])).consume()
         self._checked_schema = True
 
     def ensure_schema(self) -> None:
@@ -281,7 +303,7 @@ class Neo4jStore:
         """
         self.ensure_schema()
         if audit is not None:
-            steps = self._write_steps(records) + [(self.queries["write_audit"], {"entry": row_of(audit)})]
+            steps = self._write_steps(records) + [_step(self.queries["write_audit"], {"entry": row_of(audit)})]
             self._in_write_transaction("change:" + audit.action, lambda tx: _run_steps(tx, steps))
             if progress:
                 progress(len(records))
@@ -314,6 +336,20 @@ class Neo4jStore:
         found = {row["kind"]: set(row["ids"]) for row in self.read("known_ids")}
         return KnownIds(**found)
 
+    def stored_versions(self, records: Records) -> Records:
+        """Read by identity with cypher/reads/stored_records.cypher, BATCH_ROWS identities per query."""
+        found = Records()
+        for kind, items in records.kinds():
+            cls, out = _EXPORTS[kind][1], getattr(found, kind)
+            for chunk in _chunks(items):
+                params: dict[str, list] = {name: [] for name in _EXPORTS}
+                params[kind] = [_identity_param(record) for record in chunk]
+                for item in self.read("stored_records", params)[0][kind]:
+                    if kind == "interactions":
+                        item["staff"] = tuple(item["staff"])
+                    out.append(cls(**item))
+        return found
+
     def read_all(self) -> Records:
         records = Records()
         for kind, (name, cls) in _EXPORTS.items():
@@ -342,15 +378,34 @@ class Neo4jStore:
         return self._driver
 
 
-def _run_steps(tx, steps: list[tuple[NamedQuery, dict[str, Any]]]) -> None:
-    for named, params in steps:
-        tx.run(named.text, params).consume()
+def _step(named: NamedQuery, params: dict[str, Any]) -> Callable[[Any], None]:
+    """One write query as a step of a transaction."""
+    return lambda tx: tx.run(named.text, params).consume()
+
+
+def _run_steps(tx, steps: list[Callable[[Any], Any]]) -> None:
+    for step in steps:
+        step(tx)
+
+
+def _refresh_timelines(tx, named: NamedQuery, clients: set[str]) -> None:
+    if clients:
+        tx.run(named.text, {"clients": sorted(clients)}).consume()
 
 
 def _fetch(tx, named: NamedQuery, params: dict[str, Any]) -> list[dict[str, Any]]:
     result = tx.run(named.text, params)
     keys = result.keys()
     return [{k: native(v) for k, v in zip(keys, record.values())} for record in result]
+
+
+def _identity_param(record) -> Any:
+    """A record's identity as the stored_records query takes it: the id, or a map with `since` as ISO text."""
+    identity = record.identity
+    if len(identity) == 1:
+        return identity[0]
+    names = [n for n in record.__dataclass_fields__][:len(identity) - 1] + ["since"]
+    return {n: (v.isoformat() if hasattr(v, "isoformat") else v) for n, v in zip(names, identity)}
 
 
 def _chunks(items: list) -> Iterable[list]:

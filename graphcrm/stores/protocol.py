@@ -134,6 +134,12 @@ class Store(Protocol):
     def known_ids(self) -> KnownIds:
         """Ids (keys for tiers) already stored, by kind."""
 
+    def stored_versions(self, records: Records) -> Records:
+        """The stored records with the identities of `records` (identities not stored are left out).
+
+        An import compares them with what it brings to tell new, changed and unchanged records.
+        """
+
     # -- reads for the service, the pages and the API ----------------------------------------------
     def tiers(self) -> list[Tier]:
         """Every tier, by level then key."""

@@ -139,7 +139,7 @@ def staff(staff_id):
 def log_interaction(client_id):
     b = _body()
     return _changed(_state().service.log_interaction(
-        current_user(), client_id, str(b.get("kind", "")), parse_moment(b.get("at"), "at"), b.get("staff") or [],
+        current_user(), client_id, str(b.get("kind", "")), parse_moment(b.get("at"), "at", _state().settings.policy.zone), b.get("staff") or [],
         b.get("summary"), b.get("amount"), b.get("id")))
 
 
@@ -148,7 +148,7 @@ def log_interaction(client_id):
 def assess(client_id):
     b = _body()
     return _changed(_state().service.assess(
-        current_user(), client_id, str(b.get("grade", "")), parse_moment(b.get("at"), "at"), b.get("score"), b.get("summary"),
+        current_user(), client_id, str(b.get("grade", "")), parse_moment(b.get("at"), "at", _state().settings.policy.zone), b.get("score"), b.get("summary"),
         id=b.get("id")))
 
 
@@ -157,7 +157,7 @@ def assess(client_id):
 def handover(client_id):
     b = _body()
     return _changed(_state().service.handover(
-        current_user(), client_id, str(b.get("stage", "")), parse_moment(b.get("at"), "at"), b.get("summary"), id=b.get("id")))
+        current_user(), client_id, str(b.get("stage", "")), parse_moment(b.get("at"), "at", _state().settings.policy.zone), b.get("summary"), id=b.get("id")))
 
 
 @bp.post("/clients/<client_id>/needs")

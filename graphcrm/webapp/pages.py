@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from datetime import date
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -14,13 +12,12 @@ from graphcrm import readmodel
 from graphcrm.errors import GraphCRMError, ImportFailed
 from graphcrm.permissions import LOG_KINDS, may, require
 from graphcrm.render import render_csv, render_json
+from graphcrm.sources import ENCODINGS, unpack_zip
 from graphcrm.stores.protocol import AnalystQueries
 from graphcrm.times import parse_day, parse_moment
 from graphcrm.webapp.security import current_user, login_required
 
 bp = Blueprint("pages", __name__)
-#: An uploaded zip may unpack to this much at most (a small zip can hold gigabytes of zeros).
-MAX_UNZIPPED = 512 * 2**20
 
 
 def _state():
@@ -117,7 +114,7 @@ def client_change(client_id, action):
         return parse_day(f.get(name), name)
 
     def at():
-        return parse_moment(f.get("at"), "at")
+        return parse_moment(f.get("at"), "at", _state().settings.policy.zone)
 
     staff = [s.strip() for s in f.get("staff", "").split(",") if s.strip()]
     calls = {
@@ -233,47 +230,58 @@ def _as_table(columns, rows, truncated):
 def import_page():
     user = current_user()
     require(user, "import", "Importing data")
-    errors, message = [], None
-    if request.method == "POST":
-        from graphcrm.importer import read_folder
-        from graphcrm.mapping import read_mapped
+    result = {"errors": [], "total": 0, "unrecognised": [], "message": None, "plan": None, "dry_run": False}
+    status = _import_uploads(user, result) if request.method == "POST" else 200
+    return render_template("import.html", r=result, encodings=ENCODINGS), status
 
-        uploads = request.files.getlist("files")
-        mapping = request.files.get("mapping")
-        with TemporaryDirectory() as tmp:
-            folder = Path(tmp) / "in"
-            folder.mkdir()
+
+def _import_uploads(user, result: dict) -> int:
+    """Stage the uploads in a temporary folder, read them (plainly or through the mapping) and import through the
+    service; fill `result` and return the HTTP status. Messages name uploaded files only, never the staging folder."""
+    from graphcrm.importer import IMPORT_FILES, read_folder
+    from graphcrm.mapping import load_mapping, read_mapped
+
+    uploads = [u for u in request.files.getlist("files") if u.filename]
+    mapping_upload = request.files.get("mapping")
+    result["dry_run"] = dry_run = bool(request.form.get("dry_run"))
+    with TemporaryDirectory() as tmp:
+        folder, staged, wanted = Path(tmp) / "in", [], set(IMPORT_FILES)
+        folder.mkdir()
+        try:
             for upload in uploads:
-                if not upload.filename:
-                    continue
-                name = Path(upload.filename).name
+                name = Path(upload.filename.replace("\\", "/")).name
                 data = upload.read()
                 upload.close()
-                if name.endswith(".zip"):
-                    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                        if sum(m.file_size for m in archive.infolist()) > MAX_UNZIPPED:
-                            abort(413, f"the zip unpacks to more than {MAX_UNZIPPED // 2**20} MB")
-                        for member in archive.infolist():
-                            if member.filename.endswith(".csv") and not member.is_dir():
-                                (folder / Path(member.filename).name).write_bytes(archive.read(member))
-                elif name.endswith(".csv"):
+                if name.lower().endswith(".zip"):
+                    staged += unpack_zip(data, folder, shown_as=name)
+                elif name.lower().endswith((".csv", ".xlsx", ".tsv", ".txt")):
                     (folder / name).write_bytes(data)
-            try:
-                store = _state().store
-                if mapping and mapping.filename:
-                    path = Path(tmp) / "mapping.toml"
-                    path.write_bytes(mapping.read())
-                    mapping.close()
-                    records = read_mapped(folder, path, store.known_ids())
+                    staged.append(name)
                 else:
-                    records = read_folder(folder, store.known_ids())
-                change = _service().import_records(user, records, "the import page")
-                message = change.message
-            except ImportFailed as exc:
-                errors = [str(e).replace(str(folder) + "/", "") for e in exc.errors]
-            except GraphCRMError as exc:
-                errors = [str(exc).replace(str(folder) + "/", "")]
-    return render_template("import.html", errors=errors, message=message)
+                    result["unrecognised"].append(name)
+            store = _state().store
+            if mapping_upload and mapping_upload.filename:
+                path = Path(tmp) / "mapping.toml"
+                path.write_bytes(mapping_upload.read())
+                mapping_upload.close()
+                shown = Path(mapping_upload.filename).name
+                wanted = set(load_mapping(path, shown).files())
+                records = read_mapped(folder, path, store.known_ids(), shown_as="", mapping_shown_as=shown,
+                                      zone=_state().settings.policy.zone)
+            else:
+                records = read_folder(folder, store.known_ids(), encoding=request.form.get("encoding") or "utf-8",
+                                      shown_as="", zone=_state().settings.policy.zone)
+            change = _service().import_records(user, records, "the import page", dry_run=dry_run)
+            result.update(message=change.message, plan=change.plan)
+            status = 200
+        except ImportFailed as exc:
+            result.update(errors=[str(e).replace(tmp, "") for e in exc.errors], total=exc.total)
+            status = 400
+        except GraphCRMError as exc:
+            result.update(errors=[str(exc).replace(tmp, "")], total=1)
+            status = exc.http_status
+        result["unrecognised"] += [n for n in staged if n not in wanted]
+    return status
 
 
 @bp.route("/audit")
