@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                 "graphcrm.importplan")),
     ("reports", ("graphcrm.reports",)),
     ("stores", ("graphcrm.stores",)),
-    ("application", ("graphcrm.service", "graphcrm.readmodel", "graphcrm.analyst")),
+    ("application", ("graphcrm.service", "graphcrm.readmodel", "graphcrm.analyst", "graphcrm.graphview")),
     ("edges", ("graphcrm.cli", "graphcrm.webapp")),
 ]
 

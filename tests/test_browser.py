@@ -180,7 +180,7 @@ def test_login_page_shows_demo_logins_and_refuses_a_wrong_password(watched, base
     ("admin", ["Dashboard", "Graph", "Reports", "Console", "Import", "Audit"]),
     ("manager", ["Dashboard", "Graph", "Reports", "Console", "Audit"]),
     ("analyst", ["Dashboard", "Graph", "Reports", "Console", "Audit"]),
-    ("staff", ["My clients", "Audit"]),
+    ("staff", ["My clients", "Graph", "Audit"]),
 ])
 def test_each_role_logs_in_and_sees_its_menu(watched, base_url, role, nav):
     login(watched, base_url, role)
@@ -219,15 +219,15 @@ def test_graph_search_expand_layouts_filters_and_png(watched, base_url):
     watched.wait_for_function("() => document.body.dataset.graphReady === '1' && cy.nodes().length > 1")
     before = watched.evaluate("cy.nodes().length")
     staff = watched.evaluate("cy.nodes(\"[label = 'Staff']\").first().id()")
-    watched.evaluate(f"cy.getElementById({staff!r}).emit('dbltap')")
+    watched.evaluate(f"cy.getElementById({staff!r}).emit('dbltap') && null")
     watched.wait_for_function(f"() => cy.nodes().length > {before}")
-    for layout in ("concentric", "fcose", "tiered"):
+    for layout in ("concentric", "fcose", "lanes"):
         watched.select_option("#layout", layout)
         watched.wait_for_function("() => document.body.dataset.graphReady === '1'")
     watched.select_option("#filter-grade", "A")
     assert watched.evaluate("cy.nodes('.faded').length") > 0
     watched.select_option("#filter-grade", "")
-    watched.evaluate(f"cy.getElementById({staff!r}).emit('tap')")
+    watched.evaluate(f"cy.getElementById({staff!r}).emit('tap') && null")
     assert "Staff" in watched.locator("#info").inner_text()
     with watched.expect_download() as download:
         watched.click("#png")
@@ -243,7 +243,7 @@ def test_neighbourhood_is_capped_with_a_more_node(watched, base_url):
     shown = watched.evaluate("cy.nodes().length")
     if more:
         assert more[0].startswith("+")
-        watched.evaluate("cy.nodes(\"[label = 'More']\").first().emit('dbltap')")
+        watched.evaluate("cy.nodes(\"[label = 'More']\").first().emit('dbltap') && null")
         watched.wait_for_function(f"() => cy.nodes().length > {shown}")
 
 

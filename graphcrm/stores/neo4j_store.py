@@ -18,7 +18,7 @@ from graphcrm.guard import Limits
 from graphcrm.queries import NamedQuery, library
 from graphcrm.stores.neo4j_analyst import run_analyst_query
 from graphcrm.stores.neo4j_values import native, row_of
-from graphcrm.stores.protocol import AnalystResult, Planned, Scope, Snapshot
+from graphcrm.stores.protocol import AnalystResult, NeighbourPage, NodeCard, Planned, Scope, SearchPage, Snapshot
 
 __all__ = ["Neo4jStore", "native"]
 
@@ -218,6 +218,26 @@ class Neo4jStore:
     def neighbourhood(self, label: str, key: str, as_of: date, limit: int = 50) -> dict[str, Any] | None:
         rows = self.read("neighbourhood", {"label": label, "key": key, "as_of": as_of, "max": limit})
         return rows[0] if rows else None
+
+    # -- the graph explorer's reads ---------------------------------------------------------------
+    def node_cards(self, nodes: list[tuple[str, str]], as_of: date) -> list[NodeCard]:
+        if not nodes:
+            return []
+        return self.read("node_cards", {"nodes": [{"label": label, "key": key} for label, key in nodes], "as_of": as_of})
+
+    def neighbourhood_page(self, label: str, key: str, as_of: date, offset: int = 0,
+                           limit: int = 50) -> NeighbourPage | None:
+        rows = self.read("neighbourhood_page", {"label": label, "key": key, "as_of": as_of, "offset": offset, "max": limit})
+        return rows[0] if rows else None
+
+    def search_page(self, text: str, offset: int = 0, limit: int = 20, within: list[str] | None = None) -> SearchPage:
+        return self.read("search_page", {"text": text, "within": within, "offset": offset, "max": limit})[0]
+
+    def client_values(self, clients: list[str]) -> dict[str, float | None]:
+        return {row["client"]: row["value"] for row in self.read("client_values", {"clients": clients})}
+
+    def teams(self) -> list[Team]:
+        return [Team(**row) for row in self.read("export_teams")]
 
     def client_timeline(self, client: str, limit: int = 200) -> tuple[list[Interaction], list[Need]]:
         rows = self.read("client_timeline", {"client": client, "max": limit})

@@ -74,13 +74,6 @@ def home():
     return render_template("dashboard.html", f=figures, day=day)
 
 
-@bp.route("/graph")
-@login_required
-def graph():
-    require(current_user(), "read_all", "The graph explorer")
-    return render_template("graph.html", day=_day(), start=request.args.get("node", ""))
-
-
 @bp.route("/clients/<client_id>")
 @login_required
 def client(client_id):

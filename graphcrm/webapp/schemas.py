@@ -25,6 +25,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationEr
                       model_validator)
 
 from graphcrm.errors import GraphCRMError, InvalidRequest
+from graphcrm.graphview import PAGE, SEARCH_PAGE
 from graphcrm.times import parse_day, parse_moment
 
 __all__ = ["endpoint", "Endpoint", "Body", "Query", "ERROR", "TEXT_PATTERN", "validation_message", "parse_form", "FORM_BODIES", "day_value"]
@@ -351,6 +352,31 @@ class NeighbourhoodQuery(AsOfQuery):
     limit: Annotated[int, Field(ge=1, le=500)] = 60
 
 
+class OpeningQuery(AsOfQuery):
+    """The explorer's opening view and team list: as_of only (staff users see today, their reach)."""
+
+
+class NeighboursQuery(AsOfQuery):
+    label: Literal["Client", "Staff", "Team", "Tier"]
+    key: Id
+    offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    limit: Annotated[int, Field(ge=0, le=1000)] = PAGE
+
+
+class FindQuery(AsOfQuery):
+    q: Text(100)
+    offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    limit: Annotated[int, Field(ge=1, le=100)] = SEARCH_PAGE
+
+
+class PathQuery(AsOfQuery):
+    """Two node ids; `from` is a Python keyword, so the field is `start` published under its alias."""
+
+    start: Id = Field(alias="from")
+    end: Id = Field(alias="to")
+    max_hops: Annotated[int, Field(ge=0, le=12, description="0 or absent: the report's default")] = 0
+
+
 class AuditQuery(Query):
     actor: Text(200) | None = None
     action: Text(50) | None = None
@@ -373,6 +399,8 @@ REPORT = {"type": "object", "required": ["report", "as_of", "params", "policy", 
     "report": {"type": "string"}, "as_of": {"type": "string", "format": "date"}, "params": {"type": "object"},
     "policy": {"type": "object"}, "rows": {"type": "array", "items": {"type": "object"}}, "summary": {"type": "object"}}}
 SEARCH = {"type": "array", "items": {"type": "object"}}
+TEAMS = {"type": "array", "items": {"type": "object", "required": ["key", "name"], "properties": {
+    "key": {"type": "string"}, "name": _NULLABLE_TEXT}}}
 CLIENT = {"type": "object", "required": ["client", "grade", "stage", "coverage", "interactions", "needs", "actions"]}
 STAFF = {"type": "object", "required": ["staff", "active", "coverage", "clients", "impact"]}
 CHANGED = {"type": "object", "required": ["message", "audit", "records"], "properties": {
