@@ -11,6 +11,7 @@ from typing import Any
 from datetime import tzinfo
 
 from graphcrm.errors import ConfigError, ParameterError
+from graphcrm.guard.limits import Limits, limits_from
 from graphcrm.model import GRADE_ORDER
 from graphcrm.times import zone_named
 
@@ -132,6 +133,7 @@ class Settings:
     policy: Policy = field(default_factory=Policy)
     ownership: dict[int, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_OWNERSHIP))
     source: str | None = None        # the config file read, if any
+    guard: Limits = field(default_factory=Limits)     # the analyst Cypher guard's bounds ([guard])
     #: `[organisation] locale` (DESIGN 13): the UI's language for everyone; None lets each browser choose.
     locale: str | None = None
     #: `[organisation] currency`: an ISO 4217 code (CNY, EUR, ...) the UI shows values in; None shows plain numbers.
@@ -266,9 +268,10 @@ def load_settings(store: str | None = None, config: str | Path | None = None,
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     where = str(path) if path else "defaults"
-    unknown = set(data) - {"store", "policy", "ownership", "organisation"}
+    unknown = set(data) - {"store", "policy", "ownership", "organisation", "guard"}
     if unknown:
-        raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r} (known: store, organisation, policy, ownership)")
+        raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r} "
+                          "(known: store, organisation, policy, ownership, guard)")
     policy = _policy_from(data.get("policy", {}), where)
     table = data.get("organisation", {})
     organisation = _organisation_from(table, where)
@@ -278,4 +281,6 @@ def load_settings(store: str | None = None, config: str | Path | None = None,
     url = store or environ.get("GRAPHCRM_STORE") or data.get("store") or DEFAULT_STORE
     if not isinstance(url, str):
         raise ConfigError(f"{where}: store: expected a URL string")
-    return Settings(store_url=url, policy=policy, ownership=ownership, source=str(path) if path else None, **organisation)
+    guard = limits_from(data["guard"], where) if "guard" in data else Limits()
+    return Settings(store_url=url, policy=policy, ownership=ownership, source=str(path) if path else None, guard=guard,
+                    **organisation)

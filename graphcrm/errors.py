@@ -25,6 +25,7 @@ __all__ = [
     "UnknownReport",
     "NotFound",
     "ParameterError",
+    "InvalidRequest",
     "PermissionDenied",
     "NotAuthenticated",
     "ChangeRefused",
@@ -194,6 +195,10 @@ class ParameterError(GraphCRMError):
 
     exit_code = 2
     http_status = 400
+
+
+class InvalidRequest(ParameterError):
+    """A web request that does not match its endpoint's published schema (/api/openapi.json); names each bad field."""
 
 
 class PermissionDenied(GraphCRMError):

@@ -22,7 +22,8 @@ from graphcrm.rules import coverage_active, first_tier, membership_active, span_
 __all__ = [
     "User", "ROLES", "CAPABILITIES", "RECORD_ACTIONS", "LOG_KINDS", "MANAGE_ACTIONS",
     "may", "require", "refusal", "authorise_record", "client_actions", "may_read_client", "require_read_client",
-    "may_read_staff", "require_read_staff", "acts_as_staff", "check_login", "stage_move", "off_tier", "stage_choices",
+    "may_read_staff", "require_read_staff", "acts_as_staff", "check_login", "Reach", "explorer_reach",
+    "stage_move", "off_tier", "stage_choices",
 ]
 
 ROLES = ("admin", "manager", "analyst", "staff")
@@ -32,6 +33,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "read_all": frozenset({"admin", "manager", "analyst"}),     # dashboard, reports, graph, every client and staff page
     "console": frozenset({"admin", "manager", "analyst"}),      # the Cypher console and named queries
     "audit_all": frozenset({"admin", "manager", "analyst"}),    # everyone's audit entries (staff: their own)
+    "explore": frozenset({"admin", "manager", "analyst", "staff"}),  # the graph explorer (staff: within their Reach)
     "manage": frozenset({"admin", "manager"}),                  # coverage, teams, departures, plans; record anything
     "import": frozenset({"admin"}),                             # bulk imports
     "users": frozenset({"admin"}),                              # logins and tokens
@@ -42,6 +44,7 @@ _WHO = {
     "read_all": N_("managers, analysts and admins; staff see the clients they cover"),
     "console": N_("managers, analysts and admins"),
     "audit_all": N_("managers, analysts and admins; staff see only their own changes in the audit trail"),
+    "explore": N_("every user (staff see themselves, their teams and the clients they may read)"),
     "manage": N_("only managers and admins"),
     "import": N_("only admins"),
     "users": N_("only admins"),
@@ -224,3 +227,42 @@ def require_read_staff(user: User, staff: str) -> None:
 def active_person(person: Staff | None, today: date) -> bool:
     """Whether a staff login may still act at all: its staff member has not left."""
     return person is not None and staff_active(person, today)
+
+
+# -- the graph explorer ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reach:
+    """What a staff user may see and open in the graph explorer today: themselves, their active teams and the
+    clients they may read (the rule of may_read_client, for all their clients at once)."""
+
+    staff: str
+    teams: frozenset[str]
+    clients: frozenset[str]            # every client they may read: covered today, or engaged today by one of their teams
+    covered: frozenset[str]            # the clients they cover today: their own clients
+
+    def may_open(self, label: str, key: str) -> bool:
+        """Whether they may open this node (see its neighbours): themselves, one of their teams, a client they may read."""
+        return ((label == "Staff" and key == self.staff) or (label == "Team" and key in self.teams)
+                or (label == "Client" and key in self.clients))
+
+    def nodes(self) -> list[str]:
+        """The nodes they may open, as 'Label:key' (what their search looks through)."""
+        return sorted([f"Staff:{self.staff}"] + [f"Team:{t}" for t in self.teams] + [f"Client:{c}" for c in self.clients])
+
+
+def explorer_reach(user: User, my_view: Records | None, team_views: Iterable[Records], today: date) -> Reach | None:
+    """None when `user` reads the whole graph; else their Reach. `team_views` are the views of the teams they belong to.
+
+    Decided on today, like may_read_client: a released or departed person reaches nothing.
+    """
+    if may(user, "read_all"):
+        return None
+    if not may(user, "explore") or not user.staff or my_view is None:
+        raise PermissionDenied("The graph explorer is for " + _WHO["explore"] + "; this login is not linked to a staff member")
+    me = my_view.staff[0]
+    people = {me.id: me}
+    covered = {c.client for c in my_view.coverage if coverage_active(c, people, today)}
+    teams = {m.team for m in my_view.memberships if membership_active(m, people, today)}
+    engaged = {e.client for view in team_views for e in view.engagements
+               if e.team in teams and span_active(e.since, e.until, today)}
+    return Reach(me.id, frozenset(teams), frozenset(covered | engaged), frozenset(covered))

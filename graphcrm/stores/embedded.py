@@ -23,8 +23,9 @@ from graphcrm.model import (
     Tier,
 )
 from graphcrm.rules import span_active, staff_active
+from graphcrm.stores import embedded_explorer as explorer_reads
 from graphcrm.stores.embedded_interactions import SqliteInteractions, at_out, staff_in, staff_out
-from graphcrm.stores.protocol import Planned, Scope, Snapshot
+from graphcrm.stores.protocol import NeighbourPage, NodeCard, Planned, Scope, SearchPage, Snapshot
 from graphcrm.times import day_end, micros, zone_named
 
 __all__ = ["EmbeddedStore"]
@@ -347,7 +348,7 @@ class EmbeddedStore:
             if key not in table:
                 return None
             found = set()
-            for kind, outgoing, tier, other, since, until in self._edges(label, key):
+            for kind, outgoing, tier, other, since, until, _ in self._edges(label, key):
                 if not span_active(since, until, as_of):
                     continue
                 if kind in ("COVERS", "MEMBER_OF") and not all(
@@ -360,35 +361,60 @@ class EmbeddedStore:
             return {"centre": self._node_card((label, key)), "neighbours": neighbours[:limit], "total": len(neighbours)}
 
     def _edges(self, label: str, key: str):
-        """(type, outgoing, tier, other node, since, until) of every structural relationship of a node, from the indexes."""
+        """(type, outgoing, tier, other node, since, until, role) of every structural relationship of a node, from the indexes."""
         g = self.index
         if label == "Client":
             for c in g.coverage_by_client.get(key, {}).values():
-                yield "COVERS", False, c.tier, ("Staff", c.staff), c.since, c.until
+                yield "COVERS", False, c.tier, ("Staff", c.staff), c.since, c.until, c.role
             for e in g.engagements_by_client.get(key, {}).values():
-                yield "ENGAGES", False, None, ("Team", e.team), e.since, e.until
+                yield "ENGAGES", False, None, ("Team", e.team), e.since, e.until, None
         elif label == "Staff":
             person = g.staff[key]
             for c in g.coverage_by_staff.get(key, {}).values():
-                yield "COVERS", True, c.tier, ("Client", c.client), c.since, c.until
+                yield "COVERS", True, c.tier, ("Client", c.client), c.since, c.until, c.role
             for m in g.memberships_by_staff.get(key, {}).values():
-                yield "MEMBER_OF", True, None, ("Team", m.team), m.since, m.until
+                yield "MEMBER_OF", True, None, ("Team", m.team), m.since, m.until, None
             if person.tier and person.tier in g.tiers:
-                yield "IN_TIER", True, None, ("Tier", person.tier), None, None
+                yield "IN_TIER", True, None, ("Tier", person.tier), None, None, None
             if person.manager and person.manager in g.staff:
-                yield "REPORTS_TO", True, None, ("Staff", person.manager), None, None
+                yield "REPORTS_TO", True, None, ("Staff", person.manager), None, None, None
             for other in g.staff.values():
                 if other.manager == key:
-                    yield "REPORTS_TO", False, None, ("Staff", other.id), None, None
+                    yield "REPORTS_TO", False, None, ("Staff", other.id), None, None, None
         elif label == "Team":
             for m in g.memberships_by_team.get(key, {}).values():
-                yield "MEMBER_OF", False, None, ("Staff", m.staff), m.since, m.until
+                yield "MEMBER_OF", False, None, ("Staff", m.staff), m.since, m.until, None
             for e in g.engagements_by_team.get(key, {}).values():
-                yield "ENGAGES", True, None, ("Client", e.client), e.since, e.until
+                yield "ENGAGES", True, None, ("Client", e.client), e.since, e.until, None
         elif label == "Tier":
             for other in g.staff.values():
                 if other.tier == key:
-                    yield "IN_TIER", False, None, ("Staff", other.id), None, None
+                    yield "IN_TIER", False, None, ("Staff", other.id), None, None, None
+
+    # -- the graph explorer's reads (graphcrm/stores/embedded_explorer.py) ------------------------------
+    def node_cards(self, nodes: list[tuple[str, str]], as_of: date) -> list[NodeCard]:
+        with self._lock:
+            return explorer_reads.node_cards(self.index, nodes, as_of)
+
+    def neighbourhood_page(self, label: str, key: str, as_of: date, offset: int = 0,
+                           limit: int = 50) -> NeighbourPage | None:
+        with self._lock:
+            g = self.index
+            if key not in {"Client": g.clients, "Staff": g.staff, "Team": g.teams, "Tier": g.tiers}.get(label, {}):
+                return None
+            return explorer_reads.neighbourhood_page(g, self._edges(label, key), (label, key), as_of, offset, limit)
+
+    def search_page(self, text: str, offset: int = 0, limit: int = 20, within: list[str] | None = None) -> SearchPage:
+        with self._lock:
+            return explorer_reads.search_page(self.index, text, offset, limit, within)
+
+    def client_values(self, clients: list[str]) -> dict[str, float | None]:
+        with self._lock:
+            return explorer_reads.client_values(self.index, clients)
+
+    def teams(self) -> list[Team]:
+        with self._lock:
+            return sorted(self.index.teams.values(), key=lambda t: t.id)
 
     def client_timeline(self, client: str, limit: int = 200) -> tuple[list[Interaction], list[Need]]:
         with self._lock:

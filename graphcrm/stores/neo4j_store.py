@@ -15,10 +15,11 @@ from graphcrm.model import (
     AuditEntry, Client, ClientActivity, Coverage, Directory, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team,
     Tier,
 )
+from graphcrm.guard import Limits
 from graphcrm.queries import NamedQuery, library
 from graphcrm.stores.neo4j_analyst import run_analyst_query
 from graphcrm.stores.neo4j_values import native, row_of
-from graphcrm.stores.protocol import AnalystResult, Planned, Scope, Snapshot
+from graphcrm.stores.protocol import AnalystResult, NeighbourPage, NodeCard, Planned, Scope, SearchPage, Snapshot
 
 __all__ = ["Neo4jStore", "native"]
 
@@ -63,6 +64,7 @@ class Neo4jStore:
         if not password:
             raise StoreUnavailable(f"{url}: set NEO4J_PASSWORD (and NEO4J_USER) to connect")
         self.queries = library()
+        self._driver_url, self._auth = driver_url, (user, password)
         self._driver = GraphDatabase.driver(
             driver_url, auth=(user, password),
             connection_acquisition_timeout=10, connection_timeout=5, max_transaction_retry_time=15,
@@ -218,6 +220,26 @@ class Neo4jStore:
         rows = self.read("neighbourhood", {"label": label, "key": key, "as_of": as_of, "max": limit})
         return rows[0] if rows else None
 
+    # -- the graph explorer's reads ---------------------------------------------------------------
+    def node_cards(self, nodes: list[tuple[str, str]], as_of: date) -> list[NodeCard]:
+        if not nodes:
+            return []
+        return self.read("node_cards", {"nodes": [{"label": label, "key": key} for label, key in nodes], "as_of": as_of})
+
+    def neighbourhood_page(self, label: str, key: str, as_of: date, offset: int = 0,
+                           limit: int = 50) -> NeighbourPage | None:
+        rows = self.read("neighbourhood_page", {"label": label, "key": key, "as_of": as_of, "offset": offset, "max": limit})
+        return rows[0] if rows else None
+
+    def search_page(self, text: str, offset: int = 0, limit: int = 20, within: list[str] | None = None) -> SearchPage:
+        return self.read("search_page", {"text": text, "within": within, "offset": offset, "max": limit})[0]
+
+    def client_values(self, clients: list[str]) -> dict[str, float | None]:
+        return {row["client"]: row["value"] for row in self.read("client_values", {"clients": clients})}
+
+    def teams(self) -> list[Team]:
+        return [Team(**row) for row in self.read("export_teams")]
+
     def client_timeline(self, client: str, limit: int = 200) -> tuple[list[Interaction], list[Need]]:
         rows = self.read("client_timeline", {"client": client, "max": limit})
         if not rows:
@@ -328,10 +350,20 @@ class Neo4jStore:
         named = self.queries[report.query]
         return self.read(named.name, bound.query_params(named))
 
-    def analyst_query(self, text: str, params: dict[str, Any] | None = None, timeout: float | None = None,
-                      row_cap: int | None = None) -> AnalystResult:
+    def analyst_query(self, text: str, params: dict[str, Any] | None = None, limits: Limits | None = None,
+                      trusted: bool = False) -> AnalystResult:
         """Analysts' own read-only Cypher, through every layer of the guard (graphcrm.stores.neo4j_analyst)."""
-        return run_analyst_query(self._driver, self.database, text, params, timeout, row_cap)
+        return run_analyst_query(self._analyst_driver, self.database, text, params, limits, trusted)
+
+    def _analyst_driver(self, address: Any = None):
+        """A driver of its own for one analyst query (its connection may be closed under a runaway), to the
+        store's URL or, given a cluster member's address, straight to that member."""
+        url = self._driver_url
+        if address is not None:
+            scheme = urlsplit(url).scheme.replace("neo4j", "bolt")
+            url = f"{scheme}://{address}"
+        return GraphDatabase.driver(url, auth=self._auth, connection_acquisition_timeout=10, connection_timeout=5,
+                                    max_connection_pool_size=2, notifications_min_severity="OFF")
 
     def known_ids(self) -> KnownIds:
         found = {row["kind"]: set(row["ids"]) for row in self.read("known_ids")}

@@ -18,10 +18,10 @@ from graphcrm.permissions import may, require
 from graphcrm.portfolio import FLAGS, grid_columns, grid_rows
 from graphcrm.render import render_csv, report_output, render_json
 from graphcrm.tables import PAGE_SIZES, Browse, arrange, browse, columns_of
-from graphcrm.times import parse_day
 from graphcrm.webapp.i18n import translated
 from graphcrm.webapp.names import directory
 from graphcrm.webapp.params import form_fields, raw_values
+from graphcrm.webapp.schemas import day_value
 from graphcrm.webapp.security import current_user, login_required
 
 __all__ = ["bp"]
@@ -34,7 +34,7 @@ def _state():
 
 
 def _day() -> date:
-    return parse_day(request.args.get("as_of"), "as_of") or date.today()
+    return day_value(request.args.get("as_of"), "as_of") or date.today()
 
 
 def _browse_request(default_size: int = 50) -> Browse:
@@ -196,17 +196,18 @@ def console():
     result, error = None, None
     if request.method == "POST":
         try:
-            day = parse_day(values.get("as_of"), "as_of") or date.today()
+            day = day_value(values.get("as_of"), "as_of") or date.today()
             raw = raw_values(params, values, tiers)
             if spec is not None:
                 report = state.report(spec.name, day, raw)
                 result = {"columns": report.columns, "rows": [[row[c] for c in report.columns] for row in report.rows],
-                          "truncated": False}
+                          "truncated": False, "cut": None}
             else:
                 if selected is not None and any(p.default == "today" for p in selected.params):
                     raw["as_of"] = day.isoformat()
-                answer = run_analyst_query(store, chosen or None, None if chosen else text, raw, state.settings.policy)
-                result = {"columns": answer.columns, "rows": answer.rows, "truncated": answer.truncated}
+                answer = run_analyst_query(store, chosen or None, None if chosen else text, raw, state.settings.policy,
+                                           limits=state.settings.guard)
+                result = {"columns": answer.columns, "rows": answer.rows, "truncated": answer.truncated, "cut": answer.cut}
         except GraphCRMError as exc:
             error = translated(exc.message)
     graph = bool(result) and _has_graph(result["rows"])

@@ -2,87 +2,46 @@
 
 A form only carries what a person chose: there is no hidden default that changes state (the
 handover stage, the grade and the coverage role are always chosen; a step back to an earlier stage
-and an off-tier assignment carry an explicit confirmation). A value that does not parse is refused
-naming its field, like every refusal of the service, so the page can show it beside that field and
-keep everything the person typed.
+and an off-tier assignment carry an explicit confirmation). Its fields are checked against the same
+pydantic model as the action's API endpoint (graphcrm.webapp.schemas.parse_form); the rules are the
+service's. A refusal names its field, so the page shows it beside that field and keeps what was typed.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
-from typing import Callable, Mapping
+from typing import Mapping
 
-from graphcrm.errors import ChangeRefused, GraphCRMError, Message
-from graphcrm.permissions import LOG_KINDS
-from graphcrm.times import parse_day, parse_moment
+from graphcrm.errors import ChangeRefused, Message
+from graphcrm.webapp.schemas import parse_form
 
-__all__ = ["FORMS", "submit", "people"]
+__all__ = ["FORMS", "submit"]
 
 #: The forms of the client page, in the order they are shown.
 FORMS = ("log", "need", "assess", "handover", "assign", "release")
 
-
-def people(raw: str | None) -> list[str]:
-    """Staff ids from a participants field: commas, semicolons or spaces between them."""
-    return [part for part in (raw or "").replace(";", ",").replace(" ", ",").split(",") if part]
-
-
-def _number(form: Mapping[str, str], field: str) -> float | None:
-    raw = (form.get(field) or "").strip()
-    if not raw:
-        return None
-    try:
-        value = float(raw.replace(",", ""))
-    except ValueError:
-        raise ChangeRefused(Message("expected a number, got {value!r}", field, value=raw)) from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ChangeRefused(Message("expected a number, got {value!r}", field, value=raw))
-    return value
+#: What a person must choose on each form (the model would say "Field required"; this says what to choose).
+_CHOSEN = {"log": (("kind", "kind of interaction"),), "assess": (("grade", "grade"),),
+           "handover": (("stage", "stage the client moves to"),),
+           "assign": (("staff", "staff member"), ("tier", "stage"), ("role", "role")),
+           "release": (("staff", "staff member"), ("tier", "stage"))}
 
 
-def _day(form: Mapping[str, str], field: str) -> date | None:
-    try:
-        return parse_day(form.get(field), field)
-    except GraphCRMError:
-        raise ChangeRefused(Message("expected a day (YYYY-MM-DD), got {value!r}", field, value=form.get(field))) from None
-
-
-def _moment(form: Mapping[str, str], zone: tzinfo) -> datetime | None:
-    try:
-        return parse_moment(form.get("at"), "at", zone)
-    except GraphCRMError:
-        raise ChangeRefused(Message("expected a day and a time, got {value!r}", "at", value=form.get("at"))) from None
-
-
-def _chosen(form: Mapping[str, str], field: str, what: str) -> str:
-    value = (form.get(field) or "").strip()
-    if not value:
-        raise ChangeRefused(Message("choose the {what}", field, what=what))
-    return value
-
-
-def submit(action: str, client: str, form: Mapping[str, str], user, service, zone: tzinfo):
-    """Run one form through the service; the Change it made, or the service's refusal (naming the field)."""
-    text: Callable[[str], str | None] = lambda field: (form.get(field) or "").strip() or None  # noqa: E731
+def submit(action: str, client: str, form: Mapping[str, str], user, service):
+    """Run one form through the service; the Change it made, or the refusal (naming the field)."""
+    if action not in FORMS:
+        raise ChangeRefused(Message("no form {action!r}", action=action))
+    for field, what in _CHOSEN.get(action, ()):
+        if not (form.get(field) or form.get(f"{field}_id") or "").strip():
+            raise ChangeRefused(Message("choose the {what}", field, what=what))
+    b = parse_form(action, client, form)           # the organisation's zone comes from the validation context
     if action == "log":
-        kind = _chosen(form, "kind", "kind of interaction")
-        if kind not in LOG_KINDS:
-            raise ChangeRefused(Message("{kind!r} is not a kind of interaction", "kind", kind=kind))
-        return service.log_interaction(user, client, kind, _moment(form, zone), people(form.get("staff")), text("summary"),
-                                       _number(form, "amount"))
+        return service.log_interaction(user, client, b.kind, b.at, b.staff or [], b.summary, b.amount)
     if action == "need":
-        return service.record_need(user, client, form.get("summary") or "", _day(form, "detected"), text("source"),
-                                   text("captured"))
+        return service.record_need(user, client, b.summary, b.detected, b.source, b.staff)
     if action == "assess":
-        return service.assess(user, client, _chosen(form, "grade", "grade"), _moment(form, zone), _number(form, "score"),
-                              text("summary"), people(form.get("staff")))
+        return service.assess(user, client, b.grade, b.at, b.score, b.summary, b.staff or [])
     if action == "handover":
-        return service.handover(user, client, _chosen(form, "stage", "stage the client moves to"), _moment(form, zone),
-                                text("summary"), people(form.get("staff")), back=form.get("confirm") == "back")
+        return service.handover(user, client, b.stage, b.at, b.summary, b.staff or [], back=b.back)
     if action == "assign":
-        return service.assign(user, _chosen(form, "staff", "staff member"), client, _chosen(form, "tier", "stage"),
-                              _chosen(form, "role", "role"), _day(form, "since"), text("reason"))
-    if action == "release":
-        return service.release(user, _chosen(form, "staff", "staff member"), client, _chosen(form, "tier", "stage"),
-                               _day(form, "until"))
-    raise ChangeRefused(Message("no form {action!r}", action=action))
+        return service.assign(user, b.staff, client, b.tier, b.role, b.since, b.exception)
+    return service.release(user, b.staff, client, b.tier, b.until)

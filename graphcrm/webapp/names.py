@@ -45,8 +45,16 @@ def may_open_staff(staff: str | None) -> bool:
     return staff is not None and user is not None and may_read_staff(user, staff)
 
 
-def may_open_graph() -> bool:
-    return may(current_user(), "read_all")
+def may_open_graph(node: str) -> bool:
+    """Whether "Show in the graph" opens `node` ("Client:K1", "Staff:S1") for this user: a staff user's explorer
+    reaches themselves and the clients they may read (a client page they see), not their co-workers."""
+    user = current_user()
+    if user is None or not may(user, "explore"):
+        return False
+    if may(user, "read_all"):
+        return True
+    label, _, key = node.partition(":")
+    return label == "Client" and may_open_client(key) or label == "Staff" and key == user.staff
 
 
 def init_app(app: Flask) -> None:

@@ -14,10 +14,10 @@ from graphcrm import readmodel
 from graphcrm.errors import ChangeRefused, GraphCRMError, ImportFailed, Message
 from graphcrm.permissions import LOG_KINDS, may, require
 from graphcrm.sources import ENCODINGS, unpack_zip
-from graphcrm.times import parse_day
 from graphcrm.webapp.forms import FORMS, submit
 from graphcrm.webapp.i18n import LANGUAGE_COOKIE, LANGUAGES, translated
-from graphcrm.webapp.security import current_user, login_required
+from graphcrm.webapp.schemas import day_value
+from graphcrm.webapp.security import current_user, login_required, safe_next
 from graphcrm.workqueue import work_queue
 
 bp = Blueprint("pages", __name__)
@@ -32,34 +32,36 @@ def _service():
 
 
 def _day(name: str = "as_of") -> date:
-    return parse_day(request.values.get(name), name) or date.today()
+    return day_value(request.values.get(name), name) or date.today()
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = None
     if request.method == "POST":
-        email = (request.form.get("email") or "").strip().lower()
+        state = _state()
+        email = (request.form.get("email") or "").strip().lower()[:320]
+        # Counted before the password is checked: concurrent guesses cannot outrun the count.
         throttle = current_app.extensions["graphcrm_throttle"]
-        keys = ("account:" + email, "address:" + (request.remote_addr or "?"))
-        if throttle.blocked(*keys):
-            abort(429, "too many failed logins; wait a few minutes")
-        user = _state().users.check_password(email, request.form.get("password") or "")
+        if not throttle.attempt(email, request.remote_addr or "?"):
+            abort(429, "too many login attempts; wait a few minutes")
+        user = state.users.check_password(email, request.form.get("password") or "")
+        if user is not None and not current_app.extensions["graphcrm_departures"].active(user):
+            user, error = None, "this login's staff member has left; it no longer opens"
         if user is None:
-            throttle.failed(*keys)
-            error = "wrong email or password"
+            error = error or "wrong email or password"
         else:
-            session.clear()
-            session["user"] = user.email
-            target = request.args.get("next") or ""
-            # Only a path on this site: "//host" and "/\\host" would leave it.
-            local = target.startswith("/") and not target.startswith(("//", "/\\"))
-            return redirect(target if local else url_for("pages.home"))
+            throttle.succeeded(email)
+            session.clear()                      # a new session: nothing of the anonymous one carries over
+            session["sid"] = state.users.start_session(user.email, current_app.config["GRAPHCRM_SESSION_HOURS"])
+            return redirect(safe_next(request.args.get("next")) or url_for("pages.home"))
     return render_template("login.html", error=error, demo_logins=_state().demo_logins)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if session.get("sid"):
+        _state().users.end_session(session["sid"])     # the cookie, if kept or copied, opens nothing any more
     session.clear()
     return redirect(url_for("pages.login"))
 
@@ -79,18 +81,11 @@ def home():
     return render_template("dashboard.html", f=figures, day=day, policy=state.settings.policy)
 
 
-@bp.route("/graph")
-@login_required
-def graph():
-    require(current_user(), "read_all", "The graph explorer")
-    return render_template("graph.html", day=_day(), start=request.args.get("node", ""))
-
-
 @bp.route("/language", methods=["POST"])
 def language():
     """The user's own choice of language, kept in a cookie for a year (it outlives a login)."""
     chosen = request.form.get("language", "")
-    response = redirect(_local(request.form.get("next")) or url_for("pages.home"))
+    response = redirect(safe_next(request.form.get("next")) or url_for("pages.home"))
     if chosen in LANGUAGES:
         response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
                             secure=current_app.config["SESSION_COOKIE_SECURE"])
@@ -100,7 +95,6 @@ def language():
 @bp.route("/favicon.ico")
 def favicon():
     return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
-
 
 @bp.route("/clients/<client_id>")
 @login_required
@@ -134,19 +128,12 @@ def client_change(client_id, action):
     if action not in FORMS:
         abort(404)
     try:
-        change = submit(action, client_id, request.form, current_user(), _service(), _zone())
+        change = submit(action, client_id, request.form, current_user(), _service())
     except GraphCRMError as exc:
         return _client_page(client_id, (action, request.form.to_dict(), exc))
     flash(translated(change.message), "ok")
-    back = _local(request.form.get("next"))
+    back = safe_next(request.form.get("next"))
     return redirect(back or url_for("pages.client", client_id=client_id) + f"#form-{action}")
-
-
-def _local(target: str | None) -> str | None:
-    """A path on this site to go back to, or None: "//host" and "/\\host" would leave it."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return None
 
 
 @bp.route("/staff/<staff_id>")
@@ -161,7 +148,7 @@ def staff(staff_id):
 @login_required
 def staff_leave(staff_id):
     try:
-        on = parse_day(request.form.get("on"), "on")
+        on = day_value(request.form.get("on"), "on")
         if on is None:
             raise ChangeRefused(Message("the day they leave is required", "on"))
         change = _service().leave(current_user(), staff_id, on)
@@ -170,11 +157,6 @@ def staff_leave(staff_id):
         return redirect(url_for("pages.staff", staff_id=staff_id))
     flash(translated(change.message), "ok")
     return redirect(url_for("pages.staff", staff_id=staff_id))
-
-
-def _zone():
-    """The organisation's time zone: a time typed into a form is on its clock."""
-    return _state().settings.policy.zone
 
 
 @bp.route("/import", methods=["GET", "POST"])
