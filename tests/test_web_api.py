@@ -321,7 +321,8 @@ def test_a_time_without_offset_is_the_organisations_local_time(embedded_store, t
         state.users.add("boss@x.org", "manager", None, PASSWORD)
         client = application.test_client()
         client.environ_base["HTTP_AUTHORIZATION"] = "Bearer " + state.users.create_token("boss@x.org")
-        response = client.post("/api/clients/K1/interactions", json={"kind": "contact", "at": "2026-02-28T07:00:00", "id": "sh-1"})
+        response = client.post("/api/clients/K1/interactions", json={"kind": "contact", "at": "2026-02-28T07:00:00", "id": "sh-1",
+                                                                          "summary": "early visit", "staff": ["A1"]})
         assert response.status_code == 200, response.get_json()
         stored = next(i for i in state.store.client_timeline("K1", 1000)[0] if i.id == "sh-1")
         assert stored.at == datetime(2026, 2, 27, 23, 0, tzinfo=timezone.utc)

@@ -95,7 +95,7 @@ def moment(value: Any) -> str:
 def days(value: Any) -> str:
     if value is None:
         return BLANK
-    return ngettext("%(num)s day", "%(num)s days", int(value), num=format_decimal(int(value), locale=_locale()))
+    return ngettext("%(num)s day", "%(num)s days", int(value))      # Flask-Babel fills num itself
 
 
 def grade(value: Any) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -78,7 +79,21 @@ def home():
         return render_template("my.html", queue=queue, day=day, policy=state.settings.policy)
     figures = state.cached(("dashboard", day), lambda: readmodel.dashboard(
         lambda name, params: state.report(name, day, params).rows, day, state.settings.policy, state.directory()))
-    return render_template("dashboard.html", f=figures, day=day, policy=state.settings.policy)
+    return render_template("dashboard.html", f=figures, day=day, policy=state.settings.policy, planner=_planner(day))
+
+
+def _planner(day: date) -> dict[str, Any]:
+    """What of the planner (DESIGN 10-11) this build has: the coverage plan behind a top-ten client's fix, and the
+    trends. Absent, the dashboard offers neither (no button that ends in "no report")."""
+    from importlib.util import find_spec
+
+    from graphcrm.reports import catalogue
+
+    trend = find_spec("graphcrm.reports.trends") is not None and "api.trend" in current_app.view_functions
+    a_year_before = day - timedelta(days=365)
+    return {"plan": "coverage_plan" in catalogue(),
+            "trend": url_for("api.trend", **{"from": a_year_before.isoformat(), "to": day.isoformat(), "every": "month"})
+            if trend else None}
 
 
 @bp.route("/language", methods=["POST"])
