@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from graphcrm.generator import generate
@@ -178,7 +179,8 @@ def test_a_mistyped_staff_id_in_departure_impact_is_an_error_not_an_empty_report
     login(page, base, "boss@x.org")
     page.goto(f"{base}/reports/departure_impact?as_of={DAY}&staff=A9")
     error = page.locator("#report-error")
-    assert error.is_visible() and "A9" in error.inner_text(), error.inner_text()
+    expect(error).to_be_visible()
+    assert "A9" in error.inner_text(), error.inner_text()
     assert page.locator("#report-table").count() == 0
     page.goto(f"{base}/reports/departure_impact?as_of={DAY}&staff=A1")
     assert page.locator("#report-error").count() == 0
@@ -200,7 +202,8 @@ def test_handover_and_assignment_guards_keep_input_and_name_the_field(page, serv
     form.locator("input[name=confirm]").evaluate("e => e.removeAttribute('required')")
     form.locator("button[type=submit]").click()
     error = page.locator("#error-handover-confirm")
-    assert error.is_visible() and "back" in error.inner_text()
+    expect(error).to_be_visible()
+    assert "back" in error.inner_text()
     assert page.locator("#form-handover textarea[name=summary]").input_value() == "back to intelligence"
     shot(page, f"ui-handover-refused-{store}")
     # An intel person on the solution stage is an exception: refused without a reason, recorded with one.
@@ -209,17 +212,18 @@ def test_handover_and_assignment_guards_keep_input_and_name_the_field(page, serv
     assign.locator("select[name=tier]").select_option("solution")
     assign.locator("select[name=role]").select_option("backup")
     # The page asks for the reason as soon as the person's tier and the stage differ...
-    assert assign.locator(".off-tier-reason").is_visible()
+    expect(assign.locator(".off-tier-reason")).to_be_visible()     # once the picker has looked up the person's tier
     assert assign.locator("textarea[name=reason]").evaluate("e => e.required")
     # ...and past the browser, the server refuses it too, beside the reason field.
     assign.locator("textarea[name=reason]").evaluate("e => e.removeAttribute('required')")
     assign.locator("button[type=submit]").click()
     error = page.locator("#error-assign-reason")
-    assert error.is_visible() and "split authority" in error.inner_text()
+    expect(error).to_be_visible()
+    assert "split authority" in error.inner_text()
     assert page.locator("#form-assign input[name=staff]").input_value() == "A4"      # the choice is kept
     page.locator("#form-assign textarea[name=reason]").fill("covers while C1 is on leave")
     page.locator("#form-assign button[type=submit]").click()
-    assert page.locator(".flash.ok").is_visible()
+    expect(page.locator(".flash.ok")).to_be_visible()
     page.goto(f"{base}/audit?target=K4")
     assert "covers while C1 is on leave" in page.locator("main").text_content()      # in the entry's before and after
 
