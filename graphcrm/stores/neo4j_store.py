@@ -132,8 +132,8 @@ class Neo4jStore:
 
     @property
     def _audited(self) -> str:
-        """write_audit as a unit subquery, to head another write statement (which then takes `entry` too)."""
-        return "CALL () {\n" + self.queries["write_audit"].text + "\n}\n"
+        """write_audit (a unit subquery), to head another write statement (which then takes `entry` too)."""
+        return self.queries["write_audit"].text + "\n"
 
     @property
     def _locked_views(self) -> str:
