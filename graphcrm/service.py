@@ -274,7 +274,7 @@ class Service:
             records = Records(coverage=[coverage])
             exceptional = off_tier(person.staff[0], tier)
             entry = self._entry(user, "assign", target, None,
-                                {**asdict(coverage), "exception": reason} if exceptional else coverage)
+                                {**_plain(coverage), "exception": reason} if exceptional else coverage)
             return Planned(records, entry), Change("assign", target, records, entry,
                                                    f"{staff} covers the {tier} stage of {client} from {since}")
 
