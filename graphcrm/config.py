@@ -1,4 +1,4 @@
-"""Settings: the store URL (--store, GRAPHCRM_STORE), the organisation (its time zone) and the policy table, overridable by a TOML file."""
+"""Settings: the store URL (--store, GRAPHCRM_STORE), the organisation (time zone, language, currency) and the policy table, overridable by a TOML file."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from graphcrm.guard.limits import Limits, limits_from
 from graphcrm.model import GRADE_ORDER
 from graphcrm.times import zone_named
 
-__all__ = ["Policy", "Settings", "load_settings", "DEFAULT_STORE", "DEFAULT_OWNERSHIP", "POLICY_PARAMS"]
+__all__ = ["Policy", "Settings", "load_settings", "DEFAULT_STORE", "DEFAULT_OWNERSHIP", "POLICY_PARAMS", "LOCALES"]
 
 DEFAULT_STORE = "sqlite:///graphcrm.db"
 
@@ -134,6 +134,14 @@ class Settings:
     ownership: dict[int, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_OWNERSHIP))
     source: str | None = None        # the config file read, if any
     guard: Limits = field(default_factory=Limits)     # the analyst Cypher guard's bounds ([guard])
+    #: `[organisation] locale` (DESIGN 13): the UI's language for everyone; None lets each browser choose.
+    locale: str | None = None
+    #: `[organisation] currency`: an ISO 4217 code (CNY, EUR, ...) the UI shows values in; None shows plain numbers.
+    currency: str | None = None
+
+
+#: The languages the UI speaks (DESIGN 13), as the config file writes them.
+LOCALES = ("en", "zh-CN")
 
 
 _GRADE_TABLES = ("min_per_tier", "max_silence_days", "weight")
@@ -208,7 +216,30 @@ def _ownership_from(table: dict[str, Any], where: str) -> dict[int, tuple[str, .
 
 
 #: `[organisation]` settings (DESIGN 13) read so far.
-_ORGANISATION_KEYS = ("timezone",)
+_ORGANISATION_KEYS = ("timezone", "locale", "currency")
+
+
+def _organisation_from(table: Any, where: str) -> dict[str, Any]:
+    """The UI conventions of `[organisation]`: a locale the UI speaks and a currency Babel knows (the time zone
+    travels with the policy, see _with_timezone)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: organisation: expected a table")
+    for key in table:
+        if key not in _ORGANISATION_KEYS:
+            raise ConfigError(f"{where}: organisation.{key}: unknown setting (known: {', '.join(_ORGANISATION_KEYS)})")
+    out: dict[str, Any] = {}
+    if "locale" in table:
+        if table["locale"] not in LOCALES:
+            raise ConfigError(f"{where}: organisation.locale: expected one of {', '.join(LOCALES)}, got {table['locale']!r}")
+        out["locale"] = table["locale"]
+    if "currency" in table:
+        from babel.numbers import list_currencies
+
+        code = table["currency"]
+        if not isinstance(code, str) or code.upper() not in list_currencies():
+            raise ConfigError(f"{where}: organisation.currency: expected an ISO 4217 code such as CNY or EUR, got {code!r}")
+        out["currency"] = code.upper()
+    return out
 
 
 def load_settings(store: str | None = None, config: str | Path | None = None,
@@ -242,17 +273,14 @@ def load_settings(store: str | None = None, config: str | Path | None = None,
         raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r} "
                           "(known: store, organisation, policy, ownership, guard)")
     policy = _policy_from(data.get("policy", {}), where)
-    organisation = data.get("organisation", {})
-    if not isinstance(organisation, dict):
-        raise ConfigError(f"{where}: organisation: expected a table")
-    for key in organisation:
-        if key not in _ORGANISATION_KEYS:
-            raise ConfigError(f"{where}: organisation.{key}: unknown setting (known: {', '.join(_ORGANISATION_KEYS)})")
-    if "timezone" in organisation:
-        policy = _with_timezone(policy, organisation["timezone"], f"{where}: organisation.timezone")
+    table = data.get("organisation", {})
+    organisation = _organisation_from(table, where)
+    if "timezone" in table:
+        policy = _with_timezone(policy, table["timezone"], f"{where}: organisation.timezone")
     ownership = _ownership_from(data["ownership"], where) if "ownership" in data else dict(DEFAULT_OWNERSHIP)
     url = store or environ.get("GRAPHCRM_STORE") or data.get("store") or DEFAULT_STORE
     if not isinstance(url, str):
         raise ConfigError(f"{where}: store: expected a URL string")
     guard = limits_from(data["guard"], where) if "guard" in data else Limits()
-    return Settings(store_url=url, policy=policy, ownership=ownership, source=str(path) if path else None, guard=guard)
+    return Settings(store_url=url, policy=policy, ownership=ownership, source=str(path) if path else None, guard=guard,
+                    **organisation)

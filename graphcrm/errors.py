@@ -8,6 +8,8 @@ two attributes and nothing else, so an error is reported the same way everywhere
 from __future__ import annotations
 
 __all__ = [
+    "Message",
+    "N_",
     "GraphCRMError",
     "ConfigError",
     "QueryLoadError",
@@ -33,6 +35,37 @@ __all__ = [
 ]
 
 
+def N_(text: str) -> str:
+    """Mark words the UI translates where they are written (the catalogue's extractor finds them); returns them as they are."""
+    return text
+
+
+class Message(str):
+    """An English message that keeps its template, its values and the input field it is about.
+
+    It is a plain string everywhere (the CLI prints it as it is); the web UI shows the template
+    translated, filled with the same values, next to the field it names. Templates are written
+    with `Message("...")` so the translation catalogue's extractor finds them.
+    """
+
+    template: str
+    values: dict
+    field: str | None
+
+    def __new__(cls, template: str, field: str | None = None, **values):
+        text = template.format(**values) if values else template
+        made = super().__new__(cls, f"{field}: {text}" if field else text)
+        made.template, made.values, made.field = template, values, field
+        return made
+
+    def __reduce__(self):
+        return (_message, (self.template, self.field, self.values))
+
+
+def _message(template: str, field: str | None, values: dict) -> Message:
+    return Message(template, field, **values)
+
+
 class GraphCRMError(Exception):
     """Base of every error graphcrm reports to a user (CLI: one line, API: JSON, pages: an error page)."""
 
@@ -42,6 +75,16 @@ class GraphCRMError(Exception):
     @property
     def kind(self) -> str:
         return type(self).__name__
+
+    @property
+    def message(self) -> str:
+        """The message as given: a `Message` when it was built as one (the UI translates those)."""
+        return self.args[0] if self.args and isinstance(self.args[0], str) else str(self)
+
+    @property
+    def field(self) -> str | None:
+        """The input field the error is about, when its message names one (a form shows it there)."""
+        return getattr(self.message, "field", None)
 
 
 class ConfigError(GraphCRMError):

@@ -9,7 +9,7 @@ from typing import Iterator
 __all__ = [
     "Tier", "Staff", "Team", "Membership", "Client", "Coverage", "Engagement",
     "Interaction", "Need", "Records", "RECORD_TYPES", "GRADES", "GRADE_ORDER",
-    "KINDS", "ROLES", "grade_rank", "AuditEntry", "KnownIds",
+    "KINDS", "ROLES", "grade_rank", "AuditEntry", "KnownIds", "Directory", "NAMED_KINDS", "ClientActivity",
 ]
 
 GRADES = ("A", "B", "C")
@@ -220,3 +220,34 @@ class KnownIds:
     staff: set[str] = field(default_factory=set)
     teams: set[str] = field(default_factory=set)
     clients: set[str] = field(default_factory=set)
+
+
+#: The kinds of record a person is shown by name (DESIGN 9: names first, ids as secondary text).
+NAMED_KINDS = ("clients", "staff", "teams", "tiers")
+
+
+@dataclass
+class Directory:
+    """Every client, staff member, team and tier by id with its name (None when it has none)."""
+
+    clients: dict[str, str | None] = field(default_factory=dict)
+    staff: dict[str, str | None] = field(default_factory=dict)
+    teams: dict[str, str | None] = field(default_factory=dict)
+    tiers: dict[str, str | None] = field(default_factory=dict)
+
+    def name(self, kind: str, key: str | None) -> str | None:
+        """The name of `key` among `kind` ("clients", "staff", "teams", "tiers"); None when unknown or unnamed."""
+        return getattr(self, kind).get(key) if key is not None else None
+
+    def has(self, kind: str, key: str) -> bool:
+        return key in getattr(self, kind)
+
+
+@dataclass
+class ClientActivity:
+    """What happened lately with one client, up to a day: the last interaction, the last answer, the needs so far."""
+
+    client: str
+    last: datetime | None = None            # the latest interaction on or before the day
+    answered: datetime | None = None        # the latest communication or transaction on or before the day
+    needs: list[Need] = field(default_factory=list)     # detected on or before the day, newest first

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timezone, tzinfo
 from typing import Iterable, Mapping
 
-from graphcrm.errors import PermissionDenied, UserError
+from graphcrm.errors import N_, Message, PermissionDenied, UserError
 from graphcrm.model import Records, Staff
 from graphcrm.rules import coverage_active, first_tier, membership_active, span_active, staff_active, stage_on
 
@@ -23,6 +23,7 @@ __all__ = [
     "User", "ROLES", "CAPABILITIES", "RECORD_ACTIONS", "LOG_KINDS", "MANAGE_ACTIONS",
     "may", "require", "refusal", "authorise_record", "client_actions", "may_read_client", "require_read_client",
     "may_read_staff", "require_read_staff", "acts_as_staff", "check_login", "Reach", "explorer_reach",
+    "stage_move", "off_tier", "stage_choices",
 ]
 
 ROLES = ("admin", "manager", "analyst", "staff")
@@ -40,13 +41,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 
 #: What each capability is called in a refusal ("<what> is for ...").
 _WHO = {
-    "read_all": "managers, analysts and admins; staff see the clients they cover",
-    "console": "managers, analysts and admins",
-    "audit_all": "managers, analysts and admins; staff see only their own changes in the audit trail",
-    "explore": "every user (staff see themselves, their teams and the clients they may read)",
-    "manage": "only managers and admins",
-    "import": "only admins",
-    "users": "only admins",
+    "read_all": N_("managers, analysts and admins; staff see the clients they cover"),
+    "console": N_("managers, analysts and admins"),
+    "audit_all": N_("managers, analysts and admins; staff see only their own changes in the audit trail"),
+    "explore": N_("every user (staff see themselves, their teams and the clients they may read)"),
+    "manage": N_("only managers and admins"),
+    "import": N_("only admins"),
+    "users": N_("only admins"),
 }
 
 LOG_KINDS = ("contact", "communication", "transaction")
@@ -90,8 +91,8 @@ def require(user: User, capability: str, what: str) -> None:
     if not may(user, capability):
         who = _WHO[capability]
         if capability == "manage":
-            raise PermissionDenied(f"only managers and admins may {what} (you are {user.role})")
-        raise PermissionDenied(f"{what} is for {who}")
+            raise PermissionDenied(Message("only managers and admins may {what} (you are {role})", what=what, role=user.role))
+        raise PermissionDenied(Message("{what} is for {who}", what=what, who=who))
 
 
 # -- recording about a client (split authority) -----------------------------------------------------
@@ -106,36 +107,40 @@ def refusal(user: User, action: str, view: Records, day: date, today: date,
     if may(user, "manage"):
         return None
     if action in MANAGE_ACTIONS:
-        return f"only managers and admins may {action} (you are {user.role})"
+        return Message("only managers and admins may {action} (you are {role})", action=action, role=user.role)
     if user.role != "staff":
-        return f"{user.role}s read but do not record (rule: staff, managers and admins record)"
+        return Message("{role}s read but do not record (rule: staff, managers and admins record)", role=user.role)
     if not user.staff:
-        return "this staff login is not linked to a staff member"
+        return Message("this staff login is not linked to a staff member")
     client = view.clients[0].id
     # Everyone who covers or covered the client is in its view; anyone else covers nothing of it.
     me = next((s for s in view.staff if s.id == user.staff), None)
     if me is None:
-        return f"split authority: {user.staff} does not cover {client}"
+        return Message("split authority: {staff} does not cover {client}", staff=user.staff, client=client)
     if not staff_active(me, today):
-        return f"split authority: {user.staff} is no longer active, so records nothing"
+        return Message("split authority: {staff} is no longer active, so records nothing", staff=user.staff)
     levels = {t.key: t.level for t in view.tiers}
     tier = me.tier
     if tier not in levels:
-        return f"split authority: {user.staff} has no tier, so owns no stage"
+        return Message("split authority: {staff} has no tier, so owns no stage", staff=user.staff)
     if action == "handover":
         # The tier that holds the client's current stage is the one that hands it on.
         current = client_stage(view, day, zone)
         if current != tier:
-            return f"split authority: {client} is in stage {current!r}; only its {current} tier hands it on, not {tier}"
+            return Message("split authority: {client} is in stage {current!r}; only its {current} tier hands it on, "
+                           "not {tier}", "at", client=client, current=current, tier=tier)
     else:
         owned = tuple(ownership.get(levels[tier], ()))
         if action not in owned:
-            return f"split authority: tier {tier} (level {levels[tier]}) records {', '.join(owned) or 'nothing'}, not {action}"
+            return Message("split authority: tier {tier} (level {level}) records {owned}, not {action}", "kind",
+                           tier=tier, level=levels[tier], owned=", ".join(owned) or "nothing", action=action)
     staff = {s.id: s for s in view.staff}
     for when in sorted({day, today}):
         covers = any(c.staff == user.staff and c.tier == tier and coverage_active(c, staff, when) for c in view.coverage)
         if not covers:
-            return f"split authority: {user.staff} does not actively cover the {tier} stage of {client} on {when}"
+            return Message("split authority: {staff} does not actively cover the {tier} stage of {client} on {day}",
+                           "at" if when != today else None, staff=user.staff, tier=tier, client=client,
+                           day=when.isoformat())
     return None
 
 
@@ -150,6 +155,30 @@ def client_stage(view: Records, day: date, zone: tzinfo = timezone.utc) -> str |
     """The client's stage on `day` (in `zone`), from its view (latest handover, else declared, else the first tier)."""
     handovers = [i for i in view.interactions if i.kind == "handover"]
     return stage_on(view.clients[0].stage, handovers, day, first_tier(view.tiers), zone)
+
+
+def stage_move(view: Records, stage: str, day: date, zone: tzinfo = timezone.utc) -> str:
+    """Where a handover to `stage` takes the client on `day`: "forward", "back", "same" or "unknown" (no such tier)."""
+    levels = {t.key: (t.level, t.key) for t in view.tiers}
+    current = client_stage(view, day, zone)
+    if stage not in levels:
+        return "unknown"
+    if stage == current:
+        return "same"
+    if current in levels and levels[stage] < levels[current]:
+        return "back"
+    return "forward"
+
+
+def stage_choices(view: Records, day: date, zone: tzinfo = timezone.utc) -> list[tuple[str, str]]:
+    """The stages a handover form offers, in stage order, each with its move ("forward" or "back"); never the current one."""
+    return [(t.key, move) for t in sorted(view.tiers, key=lambda t: (t.level, t.key))
+            if (move := stage_move(view, t.key, day, zone)) in ("forward", "back")]
+
+
+def off_tier(person: Staff, tier: str) -> bool:
+    """Whether covering stage `tier` is outside the person's own tier (split authority allows it only as an exception)."""
+    return person.tier != tier
 
 
 def client_actions(user: User, view: Records, today: date, ownership: Mapping[int, Iterable[str]],
@@ -182,7 +211,8 @@ def may_read_client(user: User, client_view: Records, my_view: Records | None, t
 
 def require_read_client(user: User, client_view: Records, my_view: Records | None, today: date) -> None:
     if not may_read_client(user, client_view, my_view, today):
-        raise PermissionDenied(f"you do not cover {client_view.clients[0].id} and none of your teams engages it")
+        raise PermissionDenied(Message("you do not cover {client} and none of your teams engages it",
+                                       client=client_view.clients[0].id))
 
 
 def may_read_staff(user: User, staff: str) -> bool:
@@ -191,7 +221,7 @@ def may_read_staff(user: User, staff: str) -> bool:
 
 def require_read_staff(user: User, staff: str) -> None:
     if not may_read_staff(user, staff):
-        raise PermissionDenied("staff see their own page only")
+        raise PermissionDenied(Message("staff see their own page only"))
 
 
 def active_person(person: Staff | None, today: date) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from graphcrm.config import Policy
-from graphcrm.errors import ParameterError, QueryLoadError, UnknownReport
+from graphcrm.errors import Message, ParameterError, QueryLoadError, UnknownReport
 from graphcrm.paths import cypher_dir
 
 __all__ = ["Param", "NamedQuery", "QueryLibrary", "load_library", "library", "QueryLoadError", "PARAM_TYPES",
@@ -44,7 +44,8 @@ class Param:
         try:
             return _coerce(self.type, raw)
         except (ValueError, TypeError) as exc:
-            raise ParameterError(f"parameter {self.name}: expected {self.type}, got {raw!r} ({exc})") from None
+            raise ParameterError(Message("expected {type}, got {raw!r} ({reason})", self.name, type=self.type, raw=raw,
+                                         reason=str(exc))) from None
 
 
 def _coerce(kind: str, raw: Any) -> Any:
@@ -313,7 +314,8 @@ def bind(params: tuple[Param, ...], raw: dict[str, Any], policy: Policy, *, owne
         elif given is not None:
             values[p.name] = p.coerce(given)
         elif p.required:
-            raise ParameterError(f"{owner}: parameter {p.name!r} is required ({p.doc})")
+            raise ParameterError(Message("{owner}: parameter {name!r} is required ({doc})", p.name, owner=owner,
+                                         name=p.name, doc=p.doc))
         else:
             values[p.name] = p.default
     return Bound(day, values, policy.overridden(overrides) if overrides else policy)

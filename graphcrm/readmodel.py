@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from graphcrm.config import Settings
 from graphcrm.errors import NotFound
-from graphcrm.model import GRADE_ORDER
-from graphcrm.permissions import User, client_actions, may, require_read_client, require_read_staff
+from graphcrm.config import Policy
+from graphcrm.model import GRADE_ORDER, Directory
+from graphcrm.permissions import (
+    User, client_actions, may, off_tier, require_read_client, require_read_staff, stage_choices,
+)
+from graphcrm.portfolio import reasons_for
+from graphcrm.stores.protocol import Scope
 from graphcrm.times import day_in
 from graphcrm.rules import (
     active_coverers, client_risk, coverage_active, first_tier, grade_on, membership_active, span_active, staff_active,
     stage_on, tiers_in_order,
 )
 
-__all__ = ["client_page", "staff_page", "dashboard", "my_clients"]
+__all__ = ["client_page", "staff_page", "dashboard", "my_clients", "readable_clients"]
 
 
-def client_page(store, settings: Settings, user: User, client: str, day: date, today: date | None = None) -> dict[str, Any]:
+def client_page(store, settings: Settings, user: User, client: str, day: date, today: date | None = None,
+                directory: Directory | None = None) -> dict[str, Any]:
     """A client as of `day`; who may read it is decided on `today`, whatever day is shown."""
     today = today or date.today()
     view = store.client_view(client)
@@ -41,28 +47,27 @@ def client_page(store, settings: Settings, user: User, client: str, day: date, t
     for tier in tiers:
         now = sorted(active.get(tier.key, ()))
         past = sorted({c.staff for c in view.coverage if c.tier == tier.key} - set(now))
+        # Each active coverage, with the earliest day it can end (a coverage begun today ends tomorrow at the earliest).
+        ending = {c.staff: max(today, (c.since or date.min) + timedelta(days=1)) for c in view.coverage
+                  if c.tier == tier.key and c.staff in now and span_active(c.since, c.until, day)}
         coverage_rows.append({"tier": tier.key, "level": tier.level, "name": tier.name, "staff": now, "past": past,
-                              "required": required, "gap": len(now) < required, "current_stage": tier.key == stage})
+                              "required": required, "gap": len(now) < required, "current_stage": tier.key == stage,
+                              "status": "ok" if len(now) >= required else ("short" if now else "none"),
+                              "off_tier": sorted(s for s in now if off_tier(staff[s], tier.key)), "ends": ending})
     interactions, needs = store.client_timeline(client, 100_000)
     risk = client_risk(active, [t.key for t in tiers], interactions, day, settings.policy, grade)
-    single_point_flag = risk.pop("single_point_flag")
-    flags = []
-    if risk["bus_factor"] == 0 and tiers:
-        flags.append("a stage has no active coverer")
-    if single_point_flag:
-        flags.append("single point of failure at " + ", ".join(risk["single_point_tiers"]))
-    if risk["multi_tier_staff"]:
-        flags.append("split authority broken: " + ", ".join(risk["multi_tier_staff"]) + " cover several stages")
-    if risk["end_to_end_owner"]:
-        flags.append(f"held end to end by {risk['end_to_end_owner']}")
-    if risk["concentration_owner"]:
-        flags.append(f"{risk['concentration_owner']} took part in {risk['concentration_share']:.0%} of recent interactions")
+    risk.pop("single_point_flag")
+    names = directory or Directory(staff={s.id: s.name for s in view.staff}, tiers={t.key: t.name for t in tiers})
+    flags = reasons_for({**risk, "grade": grade}, {t.key: sorted(active.get(t.key, ())) for t in tiers},
+                        settings.policy, names) if risk["flags"] else []
     return {
         "client": record, "grade": grade, "stage": stage, "tiers": tiers, "coverage": coverage_rows, "flags": flags,
         "teams": sorted({e.team for e in view.engagements if span_active(e.since, e.until, day)}),
         "grade_history": [{"at": a.at, "grade": a.grade, "score": a.score, "staff": a.staff} for a in reversed(assessments)],
         "interactions": interactions[:200], "needs": needs, "last": day_in(interactions[0].at, zone) if interactions else None,
         "risk": risk, "actions": sorted(client_actions(user, view, today, settings.ownership, zone)),
+        "stage_choices": stage_choices(view, today, zone),
+        "coverers": sorted({s for row in coverage_rows for s in row["staff"]}), "tier_of": {s.id: s.tier for s in view.staff},
     }
 
 
@@ -86,6 +91,23 @@ def staff_page(store, settings: Settings, user: User, staff: str, day: date) -> 
             "teams": sorted({m.team for m in view.memberships if membership_active(m, people, day)}), "impact": impact}
 
 
+def readable_clients(store, user: User, today: date) -> set[str]:
+    """The clients a staff login may open today: those it actively covers and those its active teams engage."""
+    if not user.staff:
+        return set()
+    mine = store.views(Scope(staff=(user.staff,))).staff.get(user.staff)
+    if mine is None:
+        return set()
+    me = mine.staff[0]
+    people = {me.id: me}
+    found = {c.client for c in mine.coverage if coverage_active(c, people, today)}
+    teams = tuple(sorted({m.team for m in mine.memberships if membership_active(m, people, today)}))
+    if teams:
+        for view in store.views(Scope(teams=teams)).teams.values():
+            found |= {e.client for e in view.engagements if span_active(e.since, e.until, today)}
+    return found
+
+
 def my_clients(store, user: User, day: date) -> list[dict[str, Any]]:
     """A staff member's actively covered clients, for their home page."""
     view = store.staff_view(user.staff) if user.staff else None
@@ -96,26 +118,54 @@ def my_clients(store, user: User, day: date) -> list[dict[str, Any]]:
             for c in sorted(view.coverage, key=lambda c: (c.client, c.tier)) if coverage_active(c, people, day)]
 
 
-def dashboard(run, day: date) -> dict[str, Any]:
-    """The dashboard's figures; `run(name, params)` runs a report (cached by the web app)."""
-    coverage = run("coverage", {})
-    grades = {}
-    for row in coverage:
-        grades[row["client"]] = row["grade"]
-    by_grade = {g: sum(1 for v in grades.values() if v == g) for g in GRADE_ORDER}
+def dashboard(run, day: date, policy: Policy, directory: Directory) -> dict[str, Any]:
+    """The dashboard's figures, each with what it is measured against and the rows behind it.
+
+    `run(name, params)` runs a report for `day` and gives its rows (cached by the web app).
+    """
+    from graphcrm.portfolio import AMBER_SHARE, by_grade, rag, top_clients  # noqa: I001  (the grid's module)
+
+    grades = by_grade(run)
+    total = sum(grades.values())
     gaps = run("coverage_gaps", {})
-    short = defaultdict(set)
+    short: dict[str, set[str]] = defaultdict(set)
     for row in gaps:
         short[row["grade"]].add(row["client"])
-    compliance = {g: (1 - len(short[g]) / by_grade[g]) if by_grade[g] else None for g in GRADE_ORDER}
+    gap_clients = set().union(*short.values()) if short else set()
+    compliance = []
+    for grade in GRADE_ORDER:
+        failing = len(short[grade])
+        share = (1 - failing / grades[grade]) if grades[grade] else None
+        compliance.append({"grade": grade, "clients": grades[grade], "failing": failing, "share": share,
+                           "rag": rag(failing, grades[grade]) if grades[grade] else "none"})
     risk = run("key_person_risk", {})
     stale = run("stale_clients", {})
     stalled = run("stalled_stages", {})
     truck = run("truck_factor", {})
+    load = run("staff_load", {})
+    busiest = min(load, key=lambda r: (-r["clients"], r["staff"]), default=None)
+    at_risk = None
+    if busiest and busiest["clients"]:
+        lost = [r for r in run("departure_impact", {"staff": busiest["staff"]}) if r["lost_tiers"]]
+        at_risk = {"clients": len(lost), "value": sum(r["value"] or 0.0 for r in lost)}
+    cards = [
+        {"key": "clients", "figure": total, "rag": "none", "report": "portfolio", "filters": {}},
+        {"key": "coverage_gaps", "figure": len(gap_clients), "rag": rag(len(gap_clients), total),
+         "report": "coverage_gaps", "filters": {}},
+        {"key": "key_person_risk", "figure": sum(1 for r in risk if r["risk"] > 0),
+         "rag": rag(sum(1 for r in risk if r["risk"] > 0), total), "report": "key_person_risk", "filters": {"risk": ">0"}},
+        {"key": "end_to_end", "figure": sum(1 for r in risk if r["end_to_end_owner"]),
+         "rag": rag(sum(1 for r in risk if r["end_to_end_owner"]), total), "report": "key_person_risk",
+         "filters": {"end_to_end_owner": "*"}},
+        {"key": "stale_clients", "figure": len(stale), "rag": rag(len(stale), total), "report": "stale_clients",
+         "filters": {}},
+        {"key": "stalled_stages", "figure": len(stalled), "rag": rag(len(stalled), total), "report": "stalled_stages",
+         "filters": {}},
+        {"key": "truck_factor", "figure": len(truck), "rag": "none", "report": "truck_factor", "filters": {}},
+    ]
     return {
-        "clients": len(grades), "by_grade": by_grade, "compliance": compliance, "gaps": len(gaps),
-        "compliance_pct": [(g, round(v * 100) if v is not None else None) for g, v in compliance.items()],
-        "risk_top": risk[:10], "risk_count": len(risk), "end_to_end": sum(1 for r in risk if r["end_to_end_owner"]),
-        "stale_count": len(stale), "stale_top": stale[:5], "stalled_count": len(stalled), "truck_factor": len(truck),
-        "truck": truck, "max_by_grade": max(by_grade.values()) if by_grade else 0,
+        "clients": total, "by_grade": grades, "max_by_grade": max(grades.values()) if grades else 0,
+        "compliance": compliance, "amber_share": AMBER_SHARE, "cards": cards,
+        "top": top_clients(run, policy, directory), "truck": truck,
+        "busiest": busiest, "busiest_impact": at_risk,
     }

@@ -15,9 +15,11 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 
 from graphcrm.config import Settings
-from graphcrm.errors import ChangeRefused, Conflict
+from graphcrm.errors import ChangeRefused, Conflict, Message
 from graphcrm.model import GRADES, ROLES as COVERAGE_ROLES, AuditEntry, Coverage, Engagement, Interaction, Need, Records
-from graphcrm.permissions import LOG_KINDS, User, acts_as_staff, authorise_record, client_stage, require
+from graphcrm.permissions import (
+    LOG_KINDS, User, acts_as_staff, authorise_record, client_stage, off_tier, require, stage_move,
+)
 from graphcrm.render import to_json_value
 from graphcrm.rules import can_end_on, span_active, staff_active
 from graphcrm.stores.protocol import Planned, Scope, Snapshot
@@ -81,7 +83,7 @@ class Service:
             return now
         at = parse_moment(at, "at", self.zone)
         if at > now + _FUTURE_SLACK:
-            raise ChangeRefused(f"{at.isoformat()} is in the future")
+            raise ChangeRefused(Message("{at} is in the future", "at", at=at.isoformat()))
         return at
 
     def _entry(self, user: User, action: str, target: str, before: Any, after: Any) -> AuditEntry:
@@ -107,7 +109,7 @@ class Service:
     def _client(snapshot: Snapshot, client: str) -> Records:
         view = snapshot.clients.get(client)
         if view is None:
-            raise ChangeRefused(f"unknown client {client!r}")
+            raise ChangeRefused(Message("unknown client {client!r}", "client", client=client))
         return view
 
     @property
@@ -123,32 +125,46 @@ class Service:
                         staff: list[str] | None = None, summary: str | None = None, amount: float | None = None,
                         id: str | None = None) -> Change:
         if kind not in LOG_KINDS:
-            raise ChangeRefused(f"kind {kind!r}: log one of {', '.join(LOG_KINDS)} (assessments and handovers have their own commands)")
+            raise ChangeRefused(Message("{kind!r}: log one of {kinds} (assessments and handovers have their own forms)",
+                                        "kind", kind=kind, kinds=", ".join(LOG_KINDS)))
         return self._record(user, client, kind, at, staff, summary, id, amount=amount)
 
     def assess(self, user: User, client: str, grade: str, at: datetime | None = None, score: float | None = None,
                summary: str | None = None, staff: list[str] | None = None, id: str | None = None) -> Change:
         if grade not in GRADES:
-            raise ChangeRefused(f"grade {grade!r} is not A, B or C")
+            raise ChangeRefused(Message("{grade!r} is not A, B or C", "grade", grade=grade))
         if score is not None and not 0 <= score <= 100:
-            raise ChangeRefused(f"score {score} is not between 0 and 100")
+            raise ChangeRefused(Message("{score} is not between 0 and 100", "score", score=score))
         return self._record(user, client, "assessment", at, staff, summary, id, grade=grade, score=score)
 
     def handover(self, user: User, client: str, stage: str, at: datetime | None = None, summary: str | None = None,
-                 staff: list[str] | None = None, id: str | None = None) -> Change:
+                 staff: list[str] | None = None, id: str | None = None, back: bool = False) -> Change:
+        """Move the client to `stage`. The stage is always named (there is no default move), and a move to an
+        earlier stage happens only with `back` set: the person confirmed that step backwards, by name."""
+        if not stage:
+            raise ChangeRefused(Message("choose the stage the client moves to", "stage"))
+
         def check(view: Records, day: date) -> None:
-            if stage not in {t.key for t in view.tiers}:
-                raise ChangeRefused(f"stage {stage!r} is not a tier ({', '.join(t.key for t in view.tiers)})")
-            if stage == client_stage(view, day, self.zone):
-                raise ChangeRefused(f"{client} is already in stage {stage!r}")
+            move = stage_move(view, stage, day, self.zone)
+            current = client_stage(view, day, self.zone)
+            if move == "unknown":
+                raise ChangeRefused(Message("{stage!r} is not a tier ({stages})", "stage", stage=stage,
+                                            stages=", ".join(t.key for t in view.tiers)))
+            if move == "same":
+                raise ChangeRefused(Message("{client} is already in stage {stage!r}", "stage", client=client, stage=stage))
+            if move == "back" and not back:
+                raise ChangeRefused(Message("this moves {client} back from {current} to the earlier stage {stage}: "
+                                            "confirm the step backwards to record it", "confirm",
+                                            client=client, current=current, stage=stage))
 
         return self._record(user, client, "handover", at, staff, summary, id, check=check, stage=stage)
 
     def _record(self, user: User, client: str, kind: str, at: datetime | None, staff: list[str] | None,
                 summary: str | None, id: str | None, check: Callable[[Records, date], None] | None = None,
                 **fields: Any) -> Change:
+        summary = (summary or "").strip()
         when = self._when(at)
-        people = set(staff or [])
+        people = {s.strip() for s in staff or [] if s and s.strip()}
         if acts_as_staff(user):
             people.add(user.staff)          # staff record what they took part in
         participants = tuple(sorted(people))
@@ -160,13 +176,19 @@ class Service:
             if check is not None:
                 check(view, day)
             authorise_record(user, kind, view, day, self._today(), self.settings.ownership, self.zone)
+            # Checked once the user may record here at all, so a refusal names the rule that matters first.
+            if not summary:
+                raise ChangeRefused(Message("say what happened in a few words", "summary"))
+            if not people:
+                # An interaction is something people did: "by" is never empty (a manager names who took part).
+                raise ChangeRefused(Message("name at least one staff member who took part", "staff"))
             missing = sorted(people - set(snapshot.people))
             if missing:
-                raise ChangeRefused(f"unknown staff member {missing[0]!r}")
+                raise ChangeRefused(Message("unknown staff member {staff!r}", "staff", staff=missing[0]))
             stored = snapshot.interactions.get(id) if id else None
             moment = stored.at if stored is not None and at is None else when
             interaction_id = id or f"I-{_digest(client, kind, moment.isoformat(), ';'.join(participants), summary, sorted(fields.items()))}"
-            interaction = Interaction(interaction_id, client, kind, moment, participants, summary=summary, **fields)
+            interaction = Interaction(interaction_id, client, kind, moment, participants, summary=summary or None, **fields)
             action = "log" if kind in LOG_KINDS else kind
             entry = self._entry(user, action, f"client:{client}", None, interaction)
             records = Records(interactions=[interaction])
@@ -186,9 +208,9 @@ class Service:
         today = self._today()
         when = detected or today
         if when > today:
-            raise ChangeRefused(f"detected {when} is in the future")
+            raise ChangeRefused(Message("{day} is in the future", "detected", day=when.isoformat()))
         if not summary or not summary.strip():
-            raise ChangeRefused("a need needs a summary")
+            raise ChangeRefused(Message("a need needs a summary: what the client wants", "summary"))
         captured = user.staff if acts_as_staff(user) else staff      # staff record the needs they captured themselves
         scope = Scope(clients=(client,), people=tuple(p for p in {captured, user.staff} if p), needs=(id,) if id else ())
 
@@ -196,7 +218,7 @@ class Service:
             view = self._client(snapshot, client)
             authorise_record(user, "need", view, when, today, self.settings.ownership, self.zone)
             if captured is not None and captured not in snapshot.people:
-                raise ChangeRefused(f"unknown staff member {captured!r}")
+                raise ChangeRefused(Message("unknown staff member {staff!r}", "captured", staff=captured))
             stored = snapshot.needs.get(id) if id else None
             day = stored.detected if stored is not None and detected is None else when
             need = Need(id or f"N-{_digest(client, day, summary, captured)}", client, day, summary.strip(), source, captured)
@@ -213,22 +235,32 @@ class Service:
         return self._apply(scope, plan)
 
     # -- coverage and teams ------------------------------------------------------------------
-    def assign(self, user: User, staff: str, client: str, tier: str, role: str = "lead", since: date | None = None) -> Change:
+    def assign(self, user: User, staff: str, client: str, tier: str, role: str = "lead", since: date | None = None,
+               exception: str | None = None) -> Change:
+        """Make `staff` cover one stage of `client`. Someone from another tier covers it only as an exception a
+        manager confirms with a reason (`exception`): it breaks split authority, so the reason goes in the audit."""
         require(user, "manage", "assign coverage")
         since = since or self._today()
         target = f"client:{client}"
+        reason = (exception or "").strip() or None
 
         def plan(snapshot: Snapshot):
             view = self._client(snapshot, client)
             person = snapshot.staff.get(staff)
             if person is None:
-                raise ChangeRefused(f"unknown staff member {staff!r}")
+                raise ChangeRefused(Message("unknown staff member {staff!r}", "staff", staff=staff))
             if tier not in {t.key for t in view.tiers}:
-                raise ChangeRefused(f"tier {tier!r} does not exist ({', '.join(t.key for t in view.tiers)})")
+                raise ChangeRefused(Message("tier {tier!r} does not exist ({tiers})", "tier", tier=tier,
+                                            tiers=", ".join(t.key for t in view.tiers)))
             if role not in COVERAGE_ROLES:
-                raise ChangeRefused(f"role {role!r} is not lead or backup")
+                raise ChangeRefused(Message("role {role!r} is not lead or backup", "role", role=role))
             if not staff_active(person.staff[0], since):
-                raise ChangeRefused(f"{staff} is not active on {since}")
+                raise ChangeRefused(Message("{staff} is not active on {since}", "since", staff=staff, since=since.isoformat()))
+            if off_tier(person.staff[0], tier) and reason is None:
+                raise ChangeRefused(Message(
+                    "{staff} works in the {own} tier, not {tier}: covering another tier's stage breaks split authority; "
+                    "confirm it as an exception and give the reason", "reason",
+                    staff=staff, own=person.staff[0].tier or "no", tier=tier))
             coverage = Coverage(staff, client, tier, role, since, None)
             for existing in view.coverage:
                 if existing.identity == coverage.identity and existing.until is None:
@@ -236,9 +268,13 @@ class Service:
                         return None, Change("assign", target, Records(), None,
                                             f"{staff} already covers {client} ({tier}) since {since}")
                 elif (existing.staff, existing.tier) == (staff, tier) and span_active(existing.since, existing.until, since):
-                    raise ChangeRefused(f"{staff} already covers the {tier} stage of {client} since {existing.since}; release it first")
+                    raise ChangeRefused(Message("{staff} already covers the {tier} stage of {client} since {since}; "
+                                                "release it first", "staff", staff=staff, tier=tier, client=client,
+                                                since=str(existing.since)))
             records = Records(coverage=[coverage])
-            entry = self._entry(user, "assign", target, None, coverage)
+            exceptional = off_tier(person.staff[0], tier)
+            entry = self._entry(user, "assign", target, None,
+                                {**_plain(coverage), "exception": reason} if exceptional else coverage)
             return Planned(records, entry), Change("assign", target, records, entry,
                                                    f"{staff} covers the {tier} stage of {client} from {since}")
 
@@ -256,8 +292,16 @@ class Service:
                 return None, Change("release", target, Records(), None,
                                     f"{staff} already stopped covering {client} ({tier}) on {until}")
             open_ = [c for c in mine if can_end_on(c.since, c.until, until)]
+            begun = [c for c in mine if c.since == until and span_active(c.since, c.until, until)]
+            if not open_ and begun:
+                # Covering from `since` means covering on that day: the earliest a coverage can end is the next day.
+                raise ChangeRefused(Message(
+                    "{staff} began covering the {tier} stage of {client} on {since}; a coverage ends at the earliest "
+                    "the day after it begins ({next})", "until", staff=staff, tier=tier, client=client,
+                    since=until.isoformat(), next=(until + timedelta(days=1)).isoformat()))
             if not open_:
-                raise ChangeRefused(f"{staff} does not cover the {tier} stage of {client} on {until}")
+                raise ChangeRefused(Message("{staff} does not cover the {tier} stage of {client} on {until}", "staff",
+                                            staff=staff, tier=tier, client=client, until=until.isoformat()))
             before = open_[0]
             after = replace(before, until=until)
             records = Records(coverage=[after])
@@ -276,7 +320,7 @@ class Service:
             self._client(snapshot, client)
             view = snapshot.teams.get(team)
             if view is None:
-                raise ChangeRefused(f"unknown team {team!r}")
+                raise ChangeRefused(Message("unknown team {team!r}", "team", team=team))
             if any(e.client == client and span_active(e.since, e.until, since) for e in view.engagements):
                 return None, Change("engage", target, Records(), None, f"{team} already engages {client}")
             engagement = Engagement(team, client, since, None)
@@ -294,10 +338,11 @@ class Service:
         def plan(snapshot: Snapshot):
             view = snapshot.teams.get(team)
             if view is None:
-                raise ChangeRefused(f"unknown team {team!r}")
+                raise ChangeRefused(Message("unknown team {team!r}", "team", team=team))
             open_ = [e for e in view.engagements if e.client == client and can_end_on(e.since, e.until, until)]
             if not open_:
-                raise ChangeRefused(f"{team} does not engage {client} on {until}")
+                raise ChangeRefused(Message("{team} does not engage {client} on {until}", "team", team=team, client=client,
+                                            until=until.isoformat()))
             after = replace(open_[0], until=until)
             records = Records(engagements=[after])
             entry = self._entry(user, "disengage", target, open_[0], after)
@@ -311,7 +356,7 @@ class Service:
         """The departure_impact of this person leaving on `on`, with successors: shown before confirming."""
         require(user, "manage", "record a departure")
         if self.store.staff_view(staff) is None:
-            raise ChangeRefused(f"unknown staff member {staff!r}")
+            raise ChangeRefused(Message("unknown staff member {staff!r}", "staff", staff=staff))
         from graphcrm.reports import run_report
 
         return run_report(self.store, "departure_impact", on, {"staff": [staff]}, self.settings.policy)
@@ -324,12 +369,13 @@ class Service:
         def plan(snapshot: Snapshot):
             view = snapshot.staff.get(staff)
             if view is None:
-                raise ChangeRefused(f"unknown staff member {staff!r}")
+                raise ChangeRefused(Message("unknown staff member {staff!r}", "staff", staff=staff))
             person = view.staff[0]
             if person.left == on:
                 return None, Change("leave", target, Records(), None, f"{staff} already leaves on {on}")
             if not staff_active(person, on):
-                raise ChangeRefused(f"{staff} is not active on {on} ({_tenure(person)})")
+                raise ChangeRefused(Message("{staff} is not active on {on} ({tenure})", "on", staff=staff, on=on.isoformat(),
+                                            tenure=_tenure(person)))
             ended_coverage = [replace(c, until=on) for c in view.coverage if can_end_on(c.since, c.until, on)]
             ended_memberships = [replace(m, until=on) for m in view.memberships if can_end_on(m.since, m.until, on)]
             records = Records(staff=[replace(person, left=on)], coverage=ended_coverage, memberships=ended_memberships)
@@ -380,9 +426,9 @@ class Service:
 
 def _tenure(person) -> str:
     if person.left is not None:
-        return f"they left on {person.left}"
+        return f"they left on {person.left.isoformat()}"
     if person.joined is not None:
-        return f"they join on {person.joined}"
+        return f"they join on {person.joined.isoformat()}"
     return "not employed then"
 
 

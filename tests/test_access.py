@@ -104,6 +104,8 @@ MATRIX = {
     ("/api/reports", "GET", ""): (("api", "/api/reports", None), api(reads_all)),
     ("/api/reports/<name>", "GET", ""): (("api", "/api/reports/coverage", None), api(reads_all)),
     ("/api/graph/search", "GET", ""): (("api", "/api/graph/search?q=K", None), api(reads_all)),
+    # The pickers of forms and report parameters look names up among everyone: for those who read everything.
+    ("/api/lookup", "GET", ""): (("api", "/api/lookup?kind=staff&q=A", None), api(reads_all)),
     ("/api/graph/neighbourhood", "GET", ""): (("api", "/api/graph/neighbourhood?label=Client&key=K1", None), api(reads_all)),
     # The explorer: staff explore their reach (themselves, their teams, the clients they may read), today only.
     ("/api/graph/opening", "GET", ""): (("api", "/api/graph/opening", None), api(everyone)),
@@ -115,13 +117,13 @@ MATRIX = {
     ("/api/staff/<staff_id>", "GET", ""): (("api", "/api/staff/A1", None), api(reads_a1)),
     ("/api/audit", "GET", ""): (("api", "/api/audit", None), api(everyone)),
     ("/api/clients/<client_id>/interactions", "POST", ""): (
-        ("api", "/api/clients/K1/interactions", {"kind": "contact", "summary": "call"}), api(records("contact"))),
+        ("api", "/api/clients/K1/interactions", {"kind": "contact", "summary": "call", "staff": ["A1"]}), api(records("contact"))),
     ("/api/clients/<client_id>/needs", "POST", ""): (
         ("api", "/api/clients/K1/needs", {"summary": "gift boxes"}), api(records("need"))),
     ("/api/clients/<client_id>/assessments", "POST", ""): (
-        ("api", "/api/clients/K1/assessments", {"grade": "B"}), api(records("assessment"))),
+        ("api", "/api/clients/K1/assessments", {"grade": "B", "summary": "regraded", "staff": ["B1"]}), api(records("assessment"))),
     ("/api/clients/<client_id>/handovers", "POST", ""): (
-        ("api", "/api/clients/K1/handovers", {"stage": "planning"}), api(records("handover"))),
+        ("api", "/api/clients/K1/handovers", {"stage": "planning", "summary": "to planning", "staff": ["A1"]}), api(records("handover"))),
     ("/api/coverage", "POST", ""): (("api", "/api/coverage", {"staff": "A4", "client": "K3", "tier": "intel"}), api(manages)),
     ("/api/coverage/release", "POST", ""): (
         ("api", "/api/coverage/release", {"staff": "C2", "client": "K3", "tier": "solution"}), api(manages)),
@@ -135,18 +137,22 @@ MATRIX = {
     ("/", "GET", ""): (("page", "/", None), page(everyone)),
     ("/graph", "GET", ""): (("page", "/graph", None), page(everyone)),
     ("/reports", "GET", ""): (("page", "/reports", None), page(reads_all)),
+    ("/portfolio", "GET", ""): (("page", "/portfolio", None), page(reads_all)),
+    ("/favicon.ico", "GET", ""): (("page", "/favicon.ico", None), public("200")),
+    # The language choice is a cookie, for anyone (the login page has it too): it changes nothing stored.
+    ("/language", "POST", ""): (("page-post", "/language", {"language": "zh_CN", "next": "/audit"}), public("302")),
     ("/reports/<name>", "GET", ""): (("page", "/reports/coverage", None), page(reads_all)),
     ("/console", "GET", ""): (("page", "/console", None), page(reads_all)),
     ("/console", "POST", ""): (("page-post", "/console", {"query": "coverage_gaps"}), page(reads_all)),
     ("/clients/<client_id>", "GET", ""): (("page", "/clients/K1", None), page(reads_k1)),
     ("/clients/<client_id>/<action>", "POST", "log"): (
-        ("form", "/clients/K1/log", {"kind": "contact", "summary": "visit"}), form(records("contact"))),
+        ("form", "/clients/K1/log", {"kind": "contact", "summary": "visit", "staff": "A1"}), form(records("contact"))),
     ("/clients/<client_id>/<action>", "POST", "need"): (
         ("form", "/clients/K1/need", {"summary": "canteen"}), form(records("need"))),
     ("/clients/<client_id>/<action>", "POST", "assess"): (
-        ("form", "/clients/K1/assess", {"grade": "A"}), form(records("assessment"))),
+        ("form", "/clients/K1/assess", {"grade": "A", "summary": "regraded", "staff": "B1"}), form(records("assessment"))),
     ("/clients/<client_id>/<action>", "POST", "handover"): (
-        ("form", "/clients/K2/handover", {"stage": "planning"}), form(records("handover"))),   # K2: K1 was handed on above
+        ("form", "/clients/K2/handover", {"stage": "planning", "summary": "to planning", "staff": "A1"}), form(records("handover"))),   # K2: K1 was handed on above
     ("/clients/<client_id>/<action>", "POST", "assign"): (
         ("form", "/clients/K1/assign", {"staff_id": "A4", "tier": "intel", "role": "backup"}), form(manages)),
     ("/clients/<client_id>/<action>", "POST", "release"): (
@@ -233,6 +239,8 @@ def _ask(app, how, role, sit, bearer, session_client):
         return "login"
     if kind == "page-post":
         return str(response.status_code)
+    if response.status_code >= 400:
+        return "refused"                      # a refused client form: the page again, the error beside its field
     with session_client.session_transaction() as saved:
         flashes = saved.pop("_flashes", [])
     categories = {category for category, _ in flashes}

@@ -158,7 +158,7 @@ def test_change_commands_with_users_and_the_audit_trail(tmp_path, loaded):
     assert ok.returncode == 0 and "recorded contact" in ok.stdout
     assert_one_line_error(run("--store", loaded, "assess", "K1", "--grade", "A", "--at", "2026-02-28", "--as", "a1@x.org", env=env),
                           "split authority: tier intel (level 1) records need, contact, not assessment")
-    assert_one_line_error(run("--store", loaded, "assess", "K1", "--grade", "Z", "--as", "boss@x.org", env=env), "grade 'Z' is not A, B or C")
+    assert_one_line_error(run("--store", loaded, "assess", "K1", "--grade", "Z", "--as", "boss@x.org", env=env), "grade: 'Z' is not A, B or C")
     assert_one_line_error(run("--store", loaded, "log", "K9", "--kind", "contact", "--as", "boss@x.org", env=env), "unknown client 'K9'")
     assert_one_line_error(run("--store", loaded, "need", "K1", "--summary", "x", "--detected", "28/02/2026", "--as", "boss@x.org", env=env), "--detected")
     assert_one_line_error(run("--store", loaded, "log", "K1", "--kind", "contact", env=env), "--as EMAIL")

@@ -206,6 +206,21 @@ def test_stalled_stages(org):
     assert [r["client"] for r in rows(org, "stalled_stages", policy=per_stage)] == ["K2"]   # intel since 2026-01-15: 45 days
 
 
+def test_portfolio(org):
+    # K2's assessment of 2026-01-15 (A) holds; its assessment of 03-02 is after as_of. T2 engages K1 from as_of on,
+    # and its K3 engagement ends on as_of. K4 was handed over to planning; the others sit in their declared or first stage.
+    assert rows(org, "portfolio") == [
+        {"client": "K1", "name": "Alpha Foods", "grade": "A", "stage": "intel", "value": 1000.0, "teams": ["T1", "T2"],
+         "last": date(2026, 2, 27)},
+        {"client": "K2", "name": "Beta Bank", "grade": "A", "stage": "intel", "value": None, "teams": ["T1"],
+         "last": date(2026, 2, 12)},
+        {"client": "K3", "name": "Gamma Works", "grade": "ungraded", "stage": "intel", "value": 500.0, "teams": [],
+         "last": None},
+        {"client": "K4", "name": "Delta Hotels", "grade": "C", "stage": "planning", "value": 200.0, "teams": [],
+         "last": date(2025, 11, 15)},
+    ]
+
+
 def test_truck_factor(org):
     # K1, K2 and K4 have every tier covered. A1 and B1 would each orphan two; A1 wins on id.
     assert rows(org, "truck_factor") == [{"step": 1, "staff": "A1", "orphaned": 2, "orphaned_share": 0.667}]

@@ -46,11 +46,13 @@ MATRIX = [
 
 
 def attempt(service, user, action, client):
+    # Managers and admins name who took part (a staff login takes part itself).
+    who = None if user.is_staff else ["B1"]
     if action == "need":
         return service.record_need(user, client, "gift boxes", date(2026, 2, 28))
     if action == "assessment":
-        return service.assess(user, client, "B", AT)
-    return service.log_interaction(user, client, action, AT, summary="visit")
+        return service.assess(user, client, "B", AT, summary="graded after the visit", staff=who)
+    return service.log_interaction(user, client, action, AT, staff=who, summary="visit")
 
 
 @pytest.mark.parametrize("user, action, client, allowed", MATRIX, ids=lambda v: getattr(v, "email", v))
@@ -71,19 +73,19 @@ def test_split_authority(service, user, action, client, allowed):
 def test_handover_belongs_to_the_tier_holding_the_stage(service):
     # K1 is in stage intel: the planner may not hand it on, its intel coverer may.
     with pytest.raises(PermissionDenied, match="only its intel tier hands it on"):
-        service.handover(PLANNER, "K1", "planning", AT)
-    change = service.handover(INTEL, "K1", "planning", AT)
+        service.handover(PLANNER, "K1", "planning", AT, "to planning")
+    change = service.handover(INTEL, "K1", "planning", AT, "to planning")
     assert change.records.interactions[0].stage == "planning"
-    assert service.handover(PLANNER, "K1", "solution", NOW).records.interactions[0].stage == "solution"
+    assert service.handover(PLANNER, "K1", "solution", NOW, "to solution").records.interactions[0].stage == "solution"
     with pytest.raises(ChangeRefused, match="already in stage 'solution'"):
-        service.handover(MANAGER, "K1", "solution", NOW)
+        service.handover(MANAGER, "K1", "solution", NOW, "again", ["C1"])
 
 
 def test_an_assessment_sets_the_grade_from_that_day(service):
     from graphcrm.config import Policy
     from graphcrm.reports import run_report
 
-    service.assess(PLANNER, "K1", "C", datetime(2026, 2, 20, tzinfo=timezone.utc), score=55)
+    service.assess(PLANNER, "K1", "C", datetime(2026, 2, 20, tzinfo=timezone.utc), score=55, summary="smaller than thought")
     grades = {r["client"]: r["grade"] for r in run_report(service.store, "coverage", date(2026, 3, 1), {}, Policy()).rows}
     assert grades["K1"] == "C"
     earlier = {r["client"]: r["grade"] for r in run_report(service.store, "coverage", date(2026, 2, 19), {}, Policy()).rows}
@@ -102,13 +104,15 @@ def test_retries_do_not_record_twice(service):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda s: s.log_interaction(MANAGER, "K9", "contact", AT), "unknown client 'K9'"),
-    (lambda s: s.log_interaction(MANAGER, "K1", "lunch", AT), "kind 'lunch'"),
-    (lambda s: s.log_interaction(MANAGER, "K1", "contact", datetime(2026, 3, 5, tzinfo=timezone.utc)), "in the future"),
-    (lambda s: s.log_interaction(MANAGER, "K1", "contact", AT, staff=["NOBODY"]), "unknown staff member 'NOBODY'"),
-    (lambda s: s.assess(MANAGER, "K1", "D", AT), "grade 'D' is not A, B or C"),
-    (lambda s: s.assess(MANAGER, "K1", "A", AT, score=140), "score 140"),
-    (lambda s: s.handover(MANAGER, "K1", "sales", AT), "stage 'sales' is not a tier"),
+    (lambda s: s.log_interaction(MANAGER, "K9", "contact", AT, ["A1"], "visit"), "unknown client 'K9'"),
+    (lambda s: s.log_interaction(MANAGER, "K1", "lunch", AT, ["A1"], "visit"), "kind: 'lunch'"),
+    (lambda s: s.log_interaction(MANAGER, "K1", "contact", datetime(2026, 3, 5, tzinfo=timezone.utc), ["A1"], "visit"),
+     "in the future"),
+    (lambda s: s.log_interaction(MANAGER, "K1", "contact", AT, staff=["NOBODY"], summary="visit"),
+     "unknown staff member 'NOBODY'"),
+    (lambda s: s.assess(MANAGER, "K1", "D", AT, summary="x", staff=["B1"]), "grade: 'D' is not A, B or C"),
+    (lambda s: s.assess(MANAGER, "K1", "A", AT, score=140, summary="x", staff=["B1"]), "score: 140"),
+    (lambda s: s.handover(MANAGER, "K1", "sales", AT, "x", ["A1"]), "stage: 'sales' is not a tier"),
     (lambda s: s.record_need(MANAGER, "K1", "  ", date(2026, 2, 1)), "needs a summary"),
     (lambda s: s.assign(MANAGER, "A4", "K1", "marketing"), "tier 'marketing' does not exist"),
     (lambda s: s.assign(MANAGER, "A3", "K1", "intel", since=date(2026, 3, 1)), "A3 is not active on 2026-03-01"),
@@ -168,7 +172,7 @@ def test_leave_shows_the_impact_then_ends_coverage_and_memberships(service):
 
 def test_the_audit_trail_lists_and_filters(service):
     service.log_interaction(INTEL, "K1", "contact", AT, summary="one")
-    service.assess(PLANNER, "K2", "B", AT)
+    service.assess(PLANNER, "K2", "B", AT, summary="regraded")
     service.assign(MANAGER, "A4", "K3", "intel", since=date(2026, 3, 1))
     everything = service.audit(MANAGER)
     assert [e.action for e in everything] == ["assign", "assessment", "log"] or len(everything) == 3

@@ -78,9 +78,10 @@ def test_timelines_after_import_changes_and_reimport(store):
     store.write(records)                                             # a first import: the create path
     _check(store)
     service = Service(store, Settings(), clock=lambda: NOW)
-    service.assess(BOSS, "K2", "C", at=_at(5))                       # one change through the service
-    service.handover(BOSS, "K2", "planning", at=_at(6))
-    service.log_interaction(BOSS, "K3", "contact", at=_at(1, 8))
+    # Changes through the service (a manager names who took part and says what happened).
+    service.assess(BOSS, "K2", "C", at=_at(5), summary="regraded", staff=["S2"])
+    service.handover(BOSS, "K2", "planning", at=_at(6), summary="to planning", staff=["S1"])
+    service.log_interaction(BOSS, "K3", "contact", at=_at(1, 8), staff=["S1"], summary="a visit")
     _check(store)
     # A re-import that moves an assessment to another client, moves a moment and adds a new interaction.
     moved = [replace(records.interactions[1], client="K3"), replace(records.interactions[0], at=_at(9)),

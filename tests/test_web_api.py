@@ -75,10 +75,13 @@ def test_report_api_matches_the_report(app):
 
 
 WRITES = [
-    ("/api/clients/K1/interactions", {"kind": "contact", "at": "2026-02-28T09:00:00Z", "summary": "call", "id": "api-1"}, {"admin", "manager", "staff"}),
+    ("/api/clients/K1/interactions", {"kind": "contact", "at": "2026-02-28T09:00:00Z", "summary": "call", "id": "api-1",
+                                      "staff": ["A1"]}, {"admin", "manager", "staff"}),
     ("/api/clients/K1/needs", {"summary": "gift boxes", "detected": "2026-02-28"}, {"admin", "manager", "staff"}),
-    ("/api/clients/K1/assessments", {"grade": "B", "at": "2026-02-28T09:00:00Z"}, {"admin", "manager"}),
-    ("/api/clients/K4/handovers", {"stage": "solution", "at": "2026-02-28T09:00:00Z"}, {"admin", "manager"}),
+    ("/api/clients/K1/assessments", {"grade": "B", "at": "2026-02-28T09:00:00Z", "summary": "regraded", "staff": ["B1"]},
+     {"admin", "manager"}),
+    ("/api/clients/K4/handovers", {"stage": "solution", "at": "2026-02-28T09:00:00Z", "summary": "to solution",
+                                   "staff": ["M1"]}, {"admin", "manager"}),
     ("/api/coverage", {"staff": "A4", "client": "K3", "tier": "intel", "since": "2026-03-01"}, {"admin", "manager"}),
     ("/api/coverage/release", {"staff": "C2", "client": "K3", "tier": "solution", "until": "2026-03-01"}, {"admin", "manager"}),
 ]
@@ -120,7 +123,7 @@ def test_bad_input_is_a_400_with_a_reason(app):
 def test_session_writes_need_the_csrf_token(app):
     client = app.test_client()
     token = login(client, "manager")
-    body = {"kind": "contact", "at": "2026-02-28T09:00:00Z"}
+    body = {"kind": "contact", "at": "2026-02-28T09:00:00Z", "summary": "call", "staff": ["A1"]}
     assert client.post("/api/clients/K1/interactions", json=body).status_code == 400
     ok = client.post("/api/clients/K1/interactions", json=body, headers={"X-CSRFToken": token})
     assert ok.status_code == 200
@@ -318,7 +321,8 @@ def test_a_time_without_offset_is_the_organisations_local_time(embedded_store, t
         state.users.add("boss@x.org", "manager", None, PASSWORD)
         client = application.test_client()
         client.environ_base["HTTP_AUTHORIZATION"] = "Bearer " + state.users.create_token("boss@x.org")
-        response = client.post("/api/clients/K1/interactions", json={"kind": "contact", "at": "2026-02-28T07:00:00", "id": "sh-1"})
+        response = client.post("/api/clients/K1/interactions", json={"kind": "contact", "at": "2026-02-28T07:00:00", "id": "sh-1",
+                                                                          "summary": "early visit", "staff": ["A1"]})
         assert response.status_code == 200, response.get_json()
         stored = next(i for i in state.store.client_timeline("K1", 1000)[0] if i.id == "sh-1")
         assert stored.at == datetime(2026, 2, 27, 23, 0, tzinfo=timezone.utc)

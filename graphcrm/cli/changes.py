@@ -16,7 +16,7 @@ __all__ = ["COMMANDS"]
 @click.option("--kind", type=click.Choice(LOG_KINDS), required=True)
 @click.option("--at", type=MOMENT, help="when (default now); without an offset, local to the organisation's time zone")
 @click.option("--staff", "staff", help="participants, comma-separated (staff users are added themselves)")
-@click.option("--summary")
+@click.option("--summary", help="what happened, in a few words")
 @click.option("--amount", type=float)
 @click.option("--id", "id_", help="client-supplied id, so a retry cannot record it twice")
 @AS
@@ -32,28 +32,31 @@ def log_(ctx: Context, client, kind, at, staff, summary, amount, id_, acting) ->
 @click.option("--grade", required=True, help="A, B or C")
 @click.option("--score", type=float)
 @click.option("--at", type=MOMENT)
-@click.option("--summary")
+@click.option("--summary", help="why this grade, in a few words")
+@click.option("--staff", "staff", help="participants, comma-separated (staff users are added themselves)")
 @click.option("--id", "id_")
 @AS
 @pass_context
-def assess(ctx: Context, client, grade, score, at, summary, id_, acting) -> None:
+def assess(ctx: Context, client, grade, score, at, summary, staff, id_, acting) -> None:
     """Record an assessment (tier 2): the grade holds from that day on."""
     with ctx.service(acting) as (service, user):
-        done(service.assess(user, client, grade, at, score, summary, id=id_))
+        done(service.assess(user, client, grade, at, score, summary, split_ids(staff), id=id_))
 
 
 @click.command()
 @click.argument("client")
 @click.option("--stage", required=True, help="the tier key the client moves to")
 @click.option("--at", type=MOMENT)
-@click.option("--summary")
+@click.option("--summary", help="what was handed over, in a few words")
+@click.option("--staff", "staff", help="participants, comma-separated (staff users are added themselves)")
+@click.option("--back", is_flag=True, help="confirm a move back to an earlier stage")
 @click.option("--id", "id_")
 @AS
 @pass_context
-def handover(ctx: Context, client, stage, at, summary, id_, acting) -> None:
+def handover(ctx: Context, client, stage, at, summary, staff, back, id_, acting) -> None:
     """Hand a client over to another stage (the tier holding the current stage hands it on)."""
     with ctx.service(acting) as (service, user):
-        done(service.handover(user, client, stage, at, summary, id=id_))
+        done(service.handover(user, client, stage, at, summary, split_ids(staff), id=id_, back=back))
 
 
 @click.command()
@@ -77,12 +80,14 @@ def need(ctx: Context, client, summary, detected, source, staff, id_, acting) ->
 @click.option("--tier", required=True)
 @click.option("--role", type=click.Choice(["lead", "backup"]), default="lead", show_default=True)
 @click.option("--since", type=DAY, help="default today")
+@click.option("--exception", "exception", metavar="REASON",
+              help="confirm covering a stage outside STAFF's own tier, and why (recorded in the audit)")
 @AS
 @pass_context
-def assign(ctx: Context, staff, client, tier, role, since, acting) -> None:
+def assign(ctx: Context, staff, client, tier, role, since, exception, acting) -> None:
     """Make STAFF cover one stage (tier) of CLIENT."""
     with ctx.service(acting) as (service, user):
-        done(service.assign(user, staff, client, tier, role, since))
+        done(service.assign(user, staff, client, tier, role, since, exception))
 
 
 @click.command()
@@ -140,9 +145,9 @@ def leave(ctx: Context, staff, on, yes, fmt, acting) -> None:
 
 
 @click.command()
-@click.option("--actor")
-@click.option("--action")
-@click.option("--target", help="e.g. client:C0001 (a prefix)")
+@click.option("--actor", help="a part of the user's email")
+@click.option("--action", help="a part of the action, any case: assess, log, handover, need, assign, release, leave, import")
+@click.option("--target", help="a part of what changed: client:C0001, staff:S001 or just C0001")
 @click.option("--since", type=MOMENT)
 @click.option("--limit", type=int, default=50, show_default=True)
 @FORMAT

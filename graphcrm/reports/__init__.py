@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from graphcrm.config import Policy
-from graphcrm.errors import ParameterError, UnknownReport
+from graphcrm.errors import Message, ParameterError, UnknownReport
 from graphcrm.queries import bind
 from graphcrm.reports.registry import Headline, Report, ReportResult
 
@@ -49,14 +49,21 @@ def run_report(store, name: str, as_of: date | None, params: dict[str, Any], pol
     return ReportResult(name, bound.as_of, bound.values, bound.policy.as_dict(), columns, rows, summary)
 
 
+_KINDS = {"staff": ("staff",), "client": ("clients",), "team": ("teams",), "node": ("staff", "clients", "teams")}
+_WORDS = {"staff": "staff member", "client": "client", "team": "team", "node": "person, client or team"}
+
+
 def _check_ids(store, report: Report, values: dict[str, Any]) -> None:
     """An id that names nothing is an error, never an empty result (a mistyped leaver is not 'no risk')."""
     for param, kind in report.ids.items():
         given = values.get(param)
         if not given:
             continue
-        ids = given if isinstance(given, list) else [given]
-        if kind == "staff":
-            missing = sorted(set(ids) - store.existing_staff(ids))
-            if missing:
-                raise ParameterError(f"{report.name}: {param}: unknown staff member {missing[0]!r}")
+        ids = list(dict.fromkeys(given if isinstance(given, list) else [given]))
+        found: set[str] = set()
+        for stored in _KINDS[kind]:
+            found |= store.existing_ids(stored, [i for i in ids if i not in found])
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise ParameterError(Message("{report}: unknown {what} {id!r}", param, report=report.name, what=_WORDS[kind],
+                                         id=missing[0]))

@@ -6,7 +6,7 @@ from typing import Any
 
 from graphcrm.model import GRADE_ORDER
 from graphcrm.queries import Bound, Param
-from graphcrm.reports import analytics, twins  # noqa: F401  (importing twins registers them)
+from graphcrm.reports import analytics, portfolio, twins  # noqa: F401  (importing twins registers them)
 from graphcrm.reports.registry import Headline, Report, ReportResult, Rows
 
 __all__ = ["ENTRIES"]
@@ -75,6 +75,7 @@ ENTRIES: tuple[Report, ...] = (
            ids={"staff": "staff"},
            headlines=(Headline("value_at_risk", "value at risk if the busiest person left",
                                lambda r: r.summary["value_at_risk"] if r.summary else 0.0, params=busiest_person),)),
+    Report("portfolio", "portfolio"),
     Report("staff_load", "staff_load",
            headlines=(Headline("over_capacity", "staff over capacity",
                                lambda r: sum(1 for row in r.rows if (row["utilisation"] or 0) > 1)),)),

@@ -19,13 +19,14 @@ from graphcrm.bulk import gc_paused
 from graphcrm.errors import ConfigError, StoreError
 from graphcrm.graphindex import GraphIndex
 from graphcrm.model import (
-    AuditEntry, Client, Coverage, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team, Tier,
+    AuditEntry, Client, ClientActivity, Coverage, Directory, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team,
+    Tier,
 )
 from graphcrm.rules import span_active, staff_active
 from graphcrm.stores import embedded_explorer as explorer_reads
 from graphcrm.stores.embedded_interactions import SqliteInteractions, at_out, staff_in, staff_out
 from graphcrm.stores.protocol import NeighbourPage, NodeCard, Planned, Scope, SearchPage, Snapshot
-from graphcrm.times import micros
+from graphcrm.times import day_end, micros, zone_named
 
 __all__ = ["EmbeddedStore"]
 
@@ -308,13 +309,15 @@ class EmbeddedStore:
 
     def list_audit(self, actor: str | None = None, action: str | None = None, target: str | None = None,
                    since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
-        # One static query: a null filter matches everything, as in cypher/list_audit.cypher.
+        # One static query: a null filter matches everything, and a filter is a part of the text in any case
+        # (`assess` finds `assessment`), as in cypher/reads/list_audit.cypher.
         since_text = _datetime_out(since) if since is not None else None
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, at, actor, action, target, before, after FROM audit "
-                "WHERE (:actor IS NULL OR actor = :actor) AND (:action IS NULL OR action = :action) "
-                "AND (:target IS NULL OR substr(target, 1, length(:target)) = :target) "
+                "WHERE (:actor IS NULL OR instr(lower(actor), lower(:actor)) > 0) "
+                "AND (:action IS NULL OR instr(lower(action), lower(:action)) > 0) "
+                "AND (:target IS NULL OR instr(lower(target), lower(:target)) > 0) "
                 "AND (:since IS NULL OR at >= :since) ORDER BY at DESC, id DESC LIMIT :max",
                 {"actor": actor, "action": action, "target": target, "since": since_text, "max": limit}).fetchall()
         return [AuditEntry(r[0], datetime.fromisoformat(r[1]), *r[2:]) for r in rows]
@@ -434,6 +437,38 @@ class EmbeddedStore:
     def existing_staff(self, ids: list[str]) -> set[str]:
         with self._lock:
             return {i for i in ids if i in self.index.staff}
+
+    def views(self, scope: Scope) -> Snapshot:
+        with self._lock:
+            return self._snapshot(scope)
+
+    def client_activity(self, clients: list[str], as_of: date, zone: str = "UTC") -> dict[str, ClientActivity]:
+        """As cypher/reads/client_activity.cypher, from the index and the interactions in SQLite."""
+        end = day_end(as_of, zone_named(zone))
+        found: dict[str, ClientActivity] = {}
+        with self._lock:
+            g = self.index
+            for client in sorted(set(clients)):
+                if client not in g.clients:
+                    continue
+                done = [i for i in self.interactions.of_client(client) if i.at < end]
+                answers = [i.at for i in done if i.kind in ("communication", "transaction")]
+                needs = sorted((n for n in g.needs_by_client.get(client, {}).values() if n.detected <= as_of),
+                               key=lambda n: (n.detected, n.id), reverse=True)
+                found[client] = ClientActivity(client, max((i.at for i in done), default=None), max(answers, default=None),
+                                               needs)
+        return found
+
+    def existing_ids(self, kind: str, ids: list[str]) -> set[str]:
+        with self._lock:
+            table = {"staff": self.index.staff, "clients": self.index.clients, "teams": self.index.teams}[kind]
+            return {i for i in ids if i in table}
+
+    def directory(self) -> Directory:
+        with self._lock:
+            g = self.index
+            return Directory({k: c.name for k, c in g.clients.items()}, {k: s.name for k, s in g.staff.items()},
+                             {k: t.name for k, t in g.teams.items()}, {k: t.name for k, t in g.tiers.items()})
 
     def client_view(self, client: str) -> Records | None:
         with self._lock:

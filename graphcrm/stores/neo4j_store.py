@@ -12,7 +12,8 @@ from neo4j import exceptions as neo4j_errors
 
 from graphcrm.errors import QueryError, StoreError, StoreUnavailable
 from graphcrm.model import (
-    AuditEntry, Client, Coverage, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team, Tier,
+    AuditEntry, Client, ClientActivity, Coverage, Directory, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team,
+    Tier,
 )
 from graphcrm.guard import Limits
 from graphcrm.queries import NamedQuery, library
@@ -273,6 +274,26 @@ class Neo4jStore:
 
     def existing_staff(self, ids: list[str]) -> set[str]:
         return set(self._read_views(Scope(people=tuple(ids))).people)
+
+    def views(self, scope: Scope) -> Snapshot:
+        return self._read_views(scope)
+
+    def client_activity(self, clients: list[str], as_of: date, zone: str = "UTC") -> dict[str, ClientActivity]:
+        rows = self.read("client_activity", {"clients": sorted(set(clients)), "as_of": as_of,
+                                             "timezone": zone}) if clients else []
+        return {row["client"]: ClientActivity(row["client"], row["last"], row["answered"], [Need(**n) for n in row["needs"]])
+                for row in rows}
+
+    def existing_ids(self, kind: str, ids: list[str]) -> set[str]:
+        if kind not in ("staff", "clients", "teams"):
+            raise StoreError(f"existing_ids: unknown kind {kind!r}")
+        return {row["id"] for row in self.read("existing_ids", {"kind": kind, "ids": list(ids)})} if ids else set()
+
+    def directory(self) -> Directory:
+        found = Directory()
+        for row in self.read("directory"):
+            getattr(found, row["kind"])[row["id"]] = row["name"]
+        return found
 
     def client_view(self, client: str) -> Records | None:
         return self._read_views(Scope(clients=(client,))).clients.get(client)

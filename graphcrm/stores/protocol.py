@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Callable, Protocol, TypedDict, runtime_checkable
 
-from graphcrm.model import AuditEntry, Interaction, KnownIds, Need, Records, Staff, Team, Tier
+from graphcrm.model import AuditEntry, ClientActivity, Directory, Interaction, KnownIds, Need, Records, Staff, Team, Tier
 
 if TYPE_CHECKING:
     from graphcrm.guard import Limits
@@ -148,8 +148,21 @@ class Store(Protocol):
     def existing_staff(self, ids: list[str]) -> set[str]:
         """The ids among `ids` that name a stored staff member."""
 
+    def existing_ids(self, kind: str, ids: list[str]) -> set[str]:
+        """The ids among `ids` that name a stored record of `kind` ("staff", "clients" or "teams")."""
+
+    def directory(self) -> Directory:
+        """Every client, staff member, team and tier by id with its name (the UI shows names first)."""
+
     def client_view(self, client: str) -> Records | None:
         """One client with its coverage (and the coverers' staff records), milestones and engagements."""
+
+    def views(self, scope: Scope) -> Snapshot:
+        """The records of `scope` in one read, as a change would see them, but without locking anything (pages)."""
+
+    def client_activity(self, clients: list[str], as_of: date, zone: str = "UTC") -> dict[str, ClientActivity]:
+        """For each of `clients` that exists: its last interaction, last communication or transaction, and needs, up to
+        `as_of` (an interaction's day is its day in `zone`, an IANA name)."""
 
     def staff_view(self, staff: str) -> Records | None:
         """One staff member with their coverage and memberships."""

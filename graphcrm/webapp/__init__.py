@@ -6,7 +6,7 @@ import os
 import secrets
 import threading
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 from flask import Flask
 
@@ -52,6 +52,14 @@ class GraphCRMApp:
         from graphcrm.reports import run_report
 
         key = (name, as_of, tuple(sorted((k, str(v)) for k, v in params.items())))
+        return self.cached(key, lambda: run_report(self.store, name, as_of, params, self.settings.policy))
+
+    def directory(self):
+        """Every client, staff member, team and tier with its name (pages show names), read once until the next change."""
+        return self.cached(("directory",), self.store.directory)
+
+    def cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """`compute()`, once per key until the next change; a second request for the same key waits for the first."""
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
@@ -60,7 +68,7 @@ class GraphCRMApp:
             with self._lock:
                 if key in self._cache:
                     return self._cache[key]
-            result = run_report(self.store, name, as_of, params, self.settings.policy)
+            result = compute()
             with self._lock:
                 if len(self._cache) > 200:
                     self._cache.clear()
@@ -103,7 +111,9 @@ class GraphCRMApp:
 
         today = date.today()
         try:
-            readmodel.dashboard(lambda name, params: self.report(name, today, params).rows, today)
+            names = self.directory()
+            self.cached(("dashboard", today), lambda: readmodel.dashboard(
+                lambda name, params: self.report(name, today, params).rows, today, self.settings.policy, names))
             # The graph explorer opens on the clients to act on first: ready before the first visit too.
             from graphcrm.graphview import Explorer, opening_key
 
@@ -153,14 +163,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["graphcrm"] = GraphCRMApp(store, users, settings, demo_logins, warm=not app.config.get("TESTING"))
 
     from graphcrm import permissions
-    from graphcrm.webapp import api, errors, explorer, pages, security
+    from graphcrm.webapp import api, browsing, errors, explorer, formatting, i18n, names, pages, security
     from graphcrm.webapp.security import current_user
 
     security.init_app(app)
     errors.init_app(app)
+    i18n.init_app(app)
+    formatting.init_app(app)
+    names.init_app(app)
     # Templates ask the permission model what to show: {% if may('manage') %}...
     app.jinja_env.globals["may"] = lambda capability: permissions.may(current_user(), capability)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(browsing.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(explorer.bp)
     # The dashboard runs six reports; at size M the first visit would otherwise wait seconds for them.

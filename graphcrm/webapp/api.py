@@ -16,6 +16,7 @@ from graphcrm import readmodel
 from graphcrm.errors import NotFound
 from graphcrm.permissions import require
 from graphcrm.render import analyst_output, audit_output, report_output, to_json_value
+from graphcrm.stores.protocol import Scope
 from graphcrm.webapp import schemas as s
 from graphcrm.webapp.schemas import endpoint
 from graphcrm.webapp.security import current_user, login_required
@@ -91,6 +92,33 @@ def search(query):
     return jsonify(_state().store.search(text, 20))
 
 
+@bp.get("/lookup")
+@login_required
+@endpoint("staff, clients or teams whose name or id holds q (exact ids first; staff with their tier): the pickers of "
+          "forms and report parameters", query=s.LookupQuery, answer=s.LOOKUP)
+def lookup(query):
+    require(current_user(), "read_all", "Looking up names")
+    text = query.q.strip().casefold()
+    names = _state().directory()
+    found = []
+    for table in (("staff", "clients", "teams") if query.kind == "node" else (query.kind,)):
+        for key, name in getattr(names, table).items():
+            if not text or text in key.casefold() or (name and text in name.casefold()):
+                found.append({"id": key, "name": name, "kind": table})
+    # Exact ids first, then names that start with the text, then the rest by name.
+    found.sort(key=lambda r: (r["id"].casefold() != text, not (r["name"] or "").casefold().startswith(text),
+                              (r["name"] or r["id"]).casefold(), r["id"]))
+    shown = found[:query.limit]
+    # A picker for coverage shows each person's tier: choosing someone outside the stage's tier is an exception.
+    staff_ids = tuple(r["id"] for r in shown if r["kind"] == "staff")
+    if staff_ids:
+        people = _state().store.views(Scope(people=staff_ids)).people
+        for row in shown:
+            if row["id"] in people and row["kind"] == "staff":
+                row["tier"] = people[row["id"]].tier
+    return jsonify(shown)
+
+
 @bp.get("/graph/neighbourhood")
 @login_required
 @endpoint("a node and its active neighbours, capped (total says how many)", query=s.NeighbourhoodQuery)
@@ -139,14 +167,15 @@ def log_interaction(client_id, body):
 @endpoint("record an assessment", body=s.AssessmentBody, answer=s.CHANGED)
 def assess(client_id, body):
     return _changed(_state().service.assess(
-        current_user(), client_id, body.grade, body.at, body.score, body.summary, id=body.id))
+        current_user(), client_id, body.grade, body.at, body.score, body.summary, body.staff or [], id=body.id))
 
 
 @bp.post("/clients/<client_id>/handovers")
 @login_required
-@endpoint("hand the client over to a stage", body=s.HandoverBody, answer=s.CHANGED)
+@endpoint("hand the client over to a stage (back: confirm a move to an earlier stage)", body=s.HandoverBody, answer=s.CHANGED)
 def handover(client_id, body):
-    return _changed(_state().service.handover(current_user(), client_id, body.stage, body.at, body.summary, id=body.id))
+    return _changed(_state().service.handover(current_user(), client_id, body.stage, body.at, body.summary,
+                                              body.staff or [], id=body.id, back=body.back))
 
 
 @bp.post("/clients/<client_id>/needs")
@@ -161,7 +190,8 @@ def need(client_id, body):
 @login_required
 @endpoint("assign coverage (managers, admins)", body=s.AssignBody, answer=s.CHANGED)
 def assign(body):
-    return _changed(_state().service.assign(current_user(), body.staff, body.client, body.tier, body.role, body.since))
+    return _changed(_state().service.assign(current_user(), body.staff, body.client, body.tier, body.role, body.since,
+                                            body.exception))
 
 
 @bp.post("/coverage/release")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from graphcrm.errors import GraphCRMError
+from graphcrm.errors import N_, GraphCRMError
 
 __all__ = ["init_app", "error_response"]
 
-_TITLES = {400: "Bad request", 401: "Not logged in", 403: "Not allowed", 404: "Not found", 408: "Too slow",
-           409: "Conflict", 413: "Too large", 429: "Too many attempts", 500: "Server error", 503: "Unavailable"}
+_TITLES = {400: N_("Bad request"), 401: N_("Not logged in"), 403: N_("Not allowed"), 404: N_("Not found"),
+           408: N_("Too slow"), 409: N_("Conflict"), 413: N_("Too large"), 429: N_("Too many attempts"),
+           500: N_("Server error"), 503: N_("Unavailable")}
 
 
 def error_response(status: int, message: str, kind: str):
@@ -23,7 +24,11 @@ def error_response(status: int, message: str, kind: str):
 def init_app(app: Flask) -> None:
     @app.errorhandler(GraphCRMError)
     def graphcrm_error(exc: GraphCRMError):
-        return error_response(exc.http_status, str(exc), exc.kind)
+        if request.path.startswith("/api/"):
+            return error_response(exc.http_status, str(exc), exc.kind)
+        from graphcrm.webapp.i18n import translated
+
+        return error_response(exc.http_status, translated(exc.message), exc.kind)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, session, url_for,
+)
 
 from graphcrm import readmodel
-from graphcrm.errors import GraphCRMError, ImportFailed
+from graphcrm.errors import ChangeRefused, GraphCRMError, ImportFailed, Message
 from graphcrm.permissions import LOG_KINDS, may, require
-from graphcrm.render import render_csv, render_json
 from graphcrm.sources import ENCODINGS, unpack_zip
-from graphcrm.stores.protocol import AnalystQueries
-from graphcrm.webapp.schemas import FORM_BODIES, day_value, parse_form
+from graphcrm.webapp.forms import FORMS, submit
+from graphcrm.webapp.i18n import LANGUAGE_COOKIE, LANGUAGES, translated
+from graphcrm.webapp.schemas import day_value
 from graphcrm.webapp.security import current_user, login_required, safe_next
+from graphcrm.workqueue import work_queue
 
 bp = Blueprint("pages", __name__)
 
@@ -66,71 +70,92 @@ def logout():
 @bp.route("/")
 @login_required
 def home():
+    """A manager's or analyst's dashboard; a staff member's work queue."""
     user = current_user()
     day = _day()
+    state = _state()
     if not may(user, "read_all"):
-        return render_template("my.html", clients=readmodel.my_clients(_state().store, user, day), day=day)
-    figures = readmodel.dashboard(lambda name, params: _state().report(name, day, params).rows, day)
-    return render_template("dashboard.html", f=figures, day=day)
+        queue = work_queue(state.store, state.settings, user, day, date.today())
+        return render_template("my.html", queue=queue, day=day, policy=state.settings.policy)
+    figures = state.cached(("dashboard", day), lambda: readmodel.dashboard(
+        lambda name, params: state.report(name, day, params).rows, day, state.settings.policy, state.directory()))
+    return render_template("dashboard.html", f=figures, day=day, policy=state.settings.policy, planner=_planner(day))
 
+
+def _planner(day: date) -> dict[str, Any]:
+    """What of the planner (DESIGN 10-11) this build has: the coverage plan behind a top-ten client's fix, and the
+    trends. Absent, the dashboard offers neither (no button that ends in "no report")."""
+    from importlib.util import find_spec
+
+    from graphcrm.reports import catalogue
+
+    trend = find_spec("graphcrm.reports.trends") is not None and "api.trend" in current_app.view_functions
+    a_year_before = day - timedelta(days=365)
+    return {"plan": "coverage_plan" in catalogue(),
+            "trend": url_for("api.trend", **{"from": a_year_before.isoformat(), "to": day.isoformat(), "every": "month"})
+            if trend else None}
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    """The user's own choice of language, kept in a cookie for a year (it outlives a login)."""
+    chosen = request.form.get("language", "")
+    response = redirect(safe_next(request.form.get("next")) or url_for("pages.home"))
+    if chosen in LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 @bp.route("/clients/<client_id>")
 @login_required
 def client(client_id):
-    user = current_user()
-    page = readmodel.client_page(_state().store, _state().settings, user, client_id, _day())
-    return render_template("client.html", p=page, forms=_forms(page["actions"]),
-                           kinds=[k for k in LOG_KINDS if k in page["actions"]],
-                           staff_ids=sorted(_state().store.known_ids().staff) if "assign" in page["actions"] else [])
+    return _client_page(client_id)
 
 
-def _forms(actions: list[str]) -> set[str]:
-    """The forms of the client page, from what the permission model says this user may do here."""
+def _client_page(client_id: str, failed: tuple[str, dict, GraphCRMError] | None = None):
+    """The client page; after a refused form, the same page with that form's input kept and its error by the field."""
+    state, user = _state(), current_user()
+    page = readmodel.client_page(state.store, state.settings, user, client_id, _day(), date.today(), state.directory())
+    values, errors = {}, {}
+    if failed is not None:
+        action, form, exc = failed
+        values[action] = {k: v for k, v in form.items() if k != "csrf_token"}
+        errors[action] = {(exc.field or "_"): translated(exc.message)}
+    actions = page["actions"]
     forms = {form for action, form in (("need", "need"), ("assessment", "assess"), ("handover", "handover"),
                                        ("assign", "assign"), ("release", "release")) if action in actions}
-    if set(actions) & set(LOG_KINDS):
+    kinds = [k for k in LOG_KINDS if k in actions]
+    if kinds:
         forms.add("log")
-    return forms
-
-
-def _change(action):
-    """Run one service call from a form; show its message or its refusal, and go back to the page."""
-    try:
-        change = action()
-    except GraphCRMError as exc:
-        flash(str(exc), "error")
-        return False
-    flash(change.message, "ok")
-    return True
+    me = [user.staff] if user.staff else []
+    return render_template("client.html", p=page, forms=forms, kinds=kinds, values=values, errors=errors, me=me,
+                           status=400 if failed else 200), (failed[2].http_status if failed else 200)
 
 
 @bp.route("/clients/<client_id>/<action>", methods=["POST"])
 @login_required
 def client_change(client_id, action):
-    user, service = current_user(), _service()
-    if action not in FORM_BODIES:
+    if action not in FORMS:
         abort(404)
     try:
-        b = parse_form(action, client_id)             # the same model as the action's API endpoint
+        change = submit(action, client_id, request.form, current_user(), _service())
     except GraphCRMError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("pages.client", client_id=client_id))
-    calls = {
-        "log": lambda: service.log_interaction(user, client_id, b.kind, b.at, b.staff or [], b.summary, b.amount),
-        "need": lambda: service.record_need(user, client_id, b.summary, b.detected, b.source, b.staff),
-        "assess": lambda: service.assess(user, client_id, b.grade, b.at, b.score, b.summary),
-        "handover": lambda: service.handover(user, client_id, b.stage, b.at, b.summary),
-        "assign": lambda: service.assign(user, b.staff, client_id, b.tier, b.role, b.since),
-        "release": lambda: service.release(user, b.staff, client_id, b.tier, b.until),
-    }
-    _change(calls[action])
-    return redirect(url_for("pages.client", client_id=client_id))
+        return _client_page(client_id, (action, request.form.to_dict(), exc))
+    flash(translated(change.message), "ok")
+    back = safe_next(request.form.get("next"))
+    return redirect(back or url_for("pages.client", client_id=client_id) + f"#form-{action}")
 
 
 @bp.route("/staff/<staff_id>")
 @login_required
 def staff(staff_id):
-    page = readmodel.staff_page(_state().store, _state().settings, current_user(), staff_id, _day())
+    state = _state()
+    page = readmodel.staff_page(state.store, state.settings, current_user(), staff_id, _day())
     return render_template("staff.html", p=page, can_leave=may(current_user(), "manage"))
 
 
@@ -140,83 +165,13 @@ def staff_leave(staff_id):
     try:
         on = day_value(request.form.get("on"), "on")
         if on is None:
-            raise GraphCRMError("on: the day they leave is required")
+            raise ChangeRefused(Message("the day they leave is required", "on"))
+        change = _service().leave(current_user(), staff_id, on)
     except GraphCRMError as exc:
-        flash(str(exc), "error")
+        flash(translated(exc.message), "error")
         return redirect(url_for("pages.staff", staff_id=staff_id))
-    _change(lambda: _service().leave(current_user(), staff_id, on))
+    flash(translated(change.message), "ok")
     return redirect(url_for("pages.staff", staff_id=staff_id))
-
-
-@bp.route("/reports")
-@login_required
-def reports():
-    require(current_user(), "read_all", "Reports")
-    from graphcrm.reports import catalogue
-
-    return render_template("reports.html", specs=catalogue().values())
-
-
-@bp.route("/reports/<name>")
-@login_required
-def report(name):
-    require(current_user(), "read_all", "Reports")
-    from graphcrm.reports import catalogue
-
-    spec = catalogue().get(name) or abort(404, f"no report {name}")
-    day = _day()
-    params = {p.name: request.args[p.name] for p in spec.user_params if request.args.get(p.name)}
-    result, error = None, None
-    if not any(p.required and p.name not in params for p in spec.user_params):
-        try:
-            result = _state().report(name, day, params)
-        except GraphCRMError as exc:
-            error = str(exc)
-    fmt = request.args.get("format")
-    if result is not None and fmt == "csv":
-        return Response(render_csv(result.columns, result.rows), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename={name}-{day}.csv"})
-    if result is not None and fmt == "json":
-        return Response(render_json(result), mimetype="application/json",
-                        headers={"Content-Disposition": f"attachment; filename={name}-{day}.json"})
-    return render_template("report.html", spec=spec, result=result, error=error, day=day, params=params)
-
-
-@bp.route("/console", methods=["GET", "POST"])
-@login_required
-def console():
-    require(current_user(), "console", "The Cypher console")
-    from graphcrm.analyst import run_analyst_query
-    from graphcrm.queries import ANALYST_KINDS, library
-    from graphcrm.reports import catalogue
-
-    store = _state().store
-    cypher_capable = isinstance(store, AnalystQueries)
-    named = [q for q in library() if q.kind in ANALYST_KINDS]
-    chosen = request.values.get("query") or ""
-    text = request.form.get("cypher") or ""
-    result, error = None, None
-    if request.method == "POST":
-        params = {k[6:]: v for k, v in request.form.items() if k.startswith("param_") and v != ""}
-        try:
-            if chosen and not cypher_capable:
-                if chosen not in catalogue():
-                    raise GraphCRMError("on the embedded store only the named reports run; ad-hoc Cypher needs Neo4j")
-                report = _state().report(chosen, _day(), {k: v for k, v in params.items() if k != "as_of"})
-                result = _as_table(report.columns, [[row[c] for c in report.columns] for row in report.rows], False)
-            else:
-                answer = run_analyst_query(store, chosen or None, None if chosen else text, params, _state().settings.policy,
-                                           limits=_state().settings.guard)
-                result = _as_table(answer.columns, answer.rows, answer.truncated, answer.cut)
-        except GraphCRMError as exc:
-            error = str(exc)
-    selected = next((q for q in named if q.name == chosen), None)
-    return render_template("console.html", named=named, selected=selected, text=text, result=result, error=error,
-                           neo4j=cypher_capable)
-
-
-def _as_table(columns, rows, truncated, cut=None):
-    return {"columns": columns, "rows": rows, "truncated": truncated, "cut": cut}
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -281,6 +236,7 @@ def _import_uploads(user, result: dict) -> int:
 @bp.route("/audit")
 @login_required
 def audit():
-    entries = _service().audit(current_user(), request.args.get("actor") or None, request.args.get("action") or None,
-                               request.args.get("target") or None, None, 200)
-    return render_template("audit.html", entries=entries)
+    """The audit trail, filtered by words (a part of the actor, the action or the target, in any case)."""
+    words = {k: (request.args.get(k) or "").strip() or None for k in ("actor", "action", "target")}
+    entries = _service().audit(current_user(), words["actor"], words["action"], words["target"], None, 200)
+    return render_template("audit.html", entries=entries, words=words)

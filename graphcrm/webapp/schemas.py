@@ -24,11 +24,11 @@ from flask import current_app, request
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, WithJsonSchema,
                       model_validator)
 
-from graphcrm.errors import GraphCRMError, InvalidRequest
+from graphcrm.errors import GraphCRMError, InvalidRequest, Message
 from graphcrm.graphview import PAGE, SEARCH_PAGE
 from graphcrm.times import parse_day, parse_moment
 
-__all__ = ["endpoint", "Endpoint", "Body", "Query", "ERROR", "TEXT_PATTERN", "validation_message", "parse_form", "FORM_BODIES", "day_value"]
+__all__ = ["endpoint", "Endpoint", "Body", "Query", "ERROR", "TEXT_PATTERN", "validation_message", "parse_form", "FORM_BODIES", "day_value", "people"]
 
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 #: Text a person typed: anything printable, tabs and line breaks, never NUL or other control characters.
@@ -230,13 +230,20 @@ class InteractionBody(_Recorded):
     amount: Amount | None = None
 
 
+#: Who took part: staff ids (a staff login takes part itself; everyone else names at least one).
+_People = Annotated[list[Id] | None, Field(None, max_length=50, description="the staff who took part")]
+
+
 class AssessmentBody(_Recorded):
     grade: Literal["A", "B", "C"]
     score: Annotated[float, Field(ge=0, le=100)] | None = None
+    staff: _People = None
 
 
 class HandoverBody(_Recorded):
-    stage: Id = Field(description="the tier key the client moves to")
+    stage: Id = Field(description="the tier key the client moves to (always chosen: there is no default move)")
+    staff: _People = None
+    back: bool = Field(False, description="confirms a move to an earlier stage (refused without it)")
 
 
 class NeedBody(Body):
@@ -253,6 +260,8 @@ class AssignBody(Body):
     tier: Id
     role: Literal["lead", "backup"] = "lead"
     since: Day | None = None
+    exception: Text(2000) | None = Field(None, description="why someone outside the stage's tier covers it "
+                                                          "(required then; audited)")
 
 
 class ReleaseBody(Body):
@@ -303,32 +312,44 @@ class QueryBody(Body):
 #: The client page's forms: action -> (the body model its fields are checked against, form field -> body field).
 FORM_BODIES: dict[str, tuple[type[Body], dict[str, str]]] = {
     "log": (InteractionBody, {}), "need": (NeedBody, {"captured": "staff"}), "assess": (AssessmentBody, {}),
-    "handover": (HandoverBody, {}), "assign": (AssignBody, {"staff_id": "staff"}), "release": (ReleaseBody, {"staff_id": "staff"}),
+    "handover": (HandoverBody, {"confirm": "back"}), "assign": (AssignBody, {"staff_id": "staff", "reason": "exception"}),
+    "release": (ReleaseBody, {"staff_id": "staff"}),
 }
 _FORM_NUMBERS = ("amount", "score")
+_FORM_IGNORED = ("csrf_token", "next")          # the form's token and where it goes back to: not the change's
 
 
-def parse_form(action: str, client: str) -> Body:
-    """A client page form, checked against the same model as its API endpoint (InvalidRequest naming the field)."""
+def people(raw: str | None) -> list[str]:
+    """Staff ids from a participants field: commas, semicolons or spaces between them."""
+    return [part for part in (raw or "").replace(";", ",").replace(" ", ",").split(",") if part]
+
+
+def parse_form(action: str, client: str, form: Any = None) -> Body:
+    """A client page form, checked against the same model as its API endpoint (InvalidRequest naming the form's field)."""
     model, renames = FORM_BODIES[action]
     data: dict[str, Any] = {}
-    for key, value in request.form.items():
-        if key != "csrf_token" and value != "":
+    for key, value in (request.form if form is None else form).items():
+        if key not in _FORM_IGNORED and value != "":
             data[renames.get(key, key)] = value
     if "client" in model.model_fields:
         data["client"] = client
-    if model is InteractionBody and "staff" in data:
-        data["staff"] = [s.strip() for s in data["staff"].split(",") if s.strip()]
+    if "back" in data:
+        data["back"] = data["back"] == "back"       # the confirmation box names the step back it confirms
+    if "staff" in data and model is not NeedBody and "staff" not in renames.values():
+        data["staff"] = people(data["staff"])       # who took part: a list
     for name in _FORM_NUMBERS:
         if name in data:
             try:
-                data[name] = float(data[name])          # "nan" and "inf" become floats the model then refuses
+                data[name] = float(str(data[name]).replace(",", ""))  # "nan" and "inf" become floats the model refuses
             except ValueError:
                 pass                                    # left as text: the model says it is not a number
     try:
         return model.model_validate(data, strict=True, context=_context())
     except ValidationError as exc:
-        raise InvalidRequest(validation_message(exc, "form")) from None
+        first = exc.errors(include_url=False)[0]["loc"]
+        named = {body: shown for shown, body in renames.items()}
+        field = named.get(str(first[0]), str(first[0])) if first else None
+        raise InvalidRequest(Message("{problem}", field, problem=validation_message(exc, "form"))) from None
 
 
 # -- the query strings ---------------------------------------------------------------------------
@@ -377,6 +398,12 @@ class PathQuery(AsOfQuery):
     max_hops: Annotated[int, Field(ge=0, le=12, description="0 or absent: the report's default")] = 0
 
 
+class LookupQuery(Query):
+    kind: Literal["staff", "clients", "teams", "node"] = "staff"
+    q: Text(100) = ""
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+
+
 class AuditQuery(Query):
     actor: Text(200) | None = None
     action: Text(50) | None = None
@@ -399,6 +426,8 @@ REPORT = {"type": "object", "required": ["report", "as_of", "params", "policy", 
     "report": {"type": "string"}, "as_of": {"type": "string", "format": "date"}, "params": {"type": "object"},
     "policy": {"type": "object"}, "rows": {"type": "array", "items": {"type": "object"}}, "summary": {"type": "object"}}}
 SEARCH = {"type": "array", "items": {"type": "object"}}
+LOOKUP = {"type": "array", "items": {"type": "object", "required": ["id", "name", "kind"], "properties": {
+    "id": {"type": "string"}, "name": _NULLABLE_TEXT, "kind": {"type": "string"}, "tier": _NULLABLE_TEXT}}}
 TEAMS = {"type": "array", "items": {"type": "object", "required": ["key", "name"], "properties": {
     "key": {"type": "string"}, "name": _NULLABLE_TEXT}}}
 CLIENT = {"type": "object", "required": ["client", "grade", "stage", "coverage", "interactions", "needs", "actions"]}
