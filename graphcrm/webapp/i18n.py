@@ -15,6 +15,7 @@ from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel import Locale
 from babel.support import Translations
 from flask import Flask, current_app, request
 from flask_babel import Babel, get_locale, gettext
@@ -22,7 +23,8 @@ from flask_babel import Babel, get_locale, gettext
 from graphcrm.errors import N_, Message
 from graphcrm.paths import web_dir
 
-__all__ = ["init_app", "LANGUAGES", "LANGUAGE_COOKIE", "load_catalogues", "translated", "current_language"]
+__all__ = ["init_app", "LANGUAGES", "LANGUAGE_COOKIE", "load_catalogues", "translated", "current_language", "SCRIPT_WORDS",
+           "script_words"]
 
 #: Babel's name of each language the UI speaks -> the config file's name and the name shown in the switch.
 LANGUAGES: dict[str, tuple[str, str]] = {"en": ("en", "English"), "zh_CN": ("zh-CN", "简体中文")}
@@ -66,7 +68,11 @@ def choose_language() -> str:
 
 
 def current_language() -> str:
-    return str(get_locale() or "en")
+    """The request's language as a key of LANGUAGES (Babel parses "zh_CN" as zh_Hans_CN: the same language)."""
+    locale = get_locale()
+    if locale is None:
+        return "en"
+    return next((code for code in LANGUAGES if Locale.parse(code) == locale), "en")
 
 
 def translated(message: Any) -> str:
@@ -106,6 +112,29 @@ FIELD_LABELS = {
 }
 
 
+#: The words the page scripts show (web/static/js/words.js: t()); {name} is filled in by the script.
+SCRIPT_WORDS = [
+    N_("Teams · {count}"), N_("Clients · {count}"), N_("Staff without a tier · {count}"), N_("{tier} staff · {count}"),
+    N_("looking…"), N_("No chain within reach between these two."), N_("{n} chains, best first:"), N_("1 chain:"),
+    N_("1 hop, strength {strength}: {chain}"), N_("{hops} hops, strength {strength}: {chain}"),
+    N_("Client"), N_("Staff member"), N_("Team"), N_("Tier"), N_("close"), N_("grade {grade}"), N_("stage: {stage}"),
+    N_("value {value}"), N_("{tier} tier"), N_("no tier"), N_("left on {day}"), N_("stage {level}"),
+    N_("key-person risk {risk}"), N_("no key-person risk"), N_("{loaded} of {total} neighbours shown"),
+    N_("Show neighbours"), N_("Load {n} more"), N_("Focus"), N_("Unpin"), N_("Pin"), N_("Hide"), N_("Path from here"),
+    N_("Path to here"), N_("Open the client page"), N_("Open the staff page"), N_("No results for “{text}”."),
+    N_("{first}–{last} of {total} for “{text}”"), N_("no value"), N_("Show {n} hidden"),
+    N_("No client has a key-person risk flag."), N_(" {key} · risk {risk} × value {value}"),
+    N_("The result has no nodes or relationships to draw."),
+]
+
+
+def script_words() -> dict[str, str]:
+    """The scripts' words translated into the request's language (none on English pages: the scripts' own text)."""
+    if current_language() == "en":
+        return {}
+    return {text: gettext(text) for text in SCRIPT_WORDS}
+
+
 def init_app(app: Flask) -> None:
     babel = Babel(app, locale_selector=choose_language, default_domain=_DOMAIN)
     # Flask-Babel caches a catalogue per (locale, domain) on its domain; filling that cache here is
@@ -113,8 +142,10 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         cache = babel.domain_instance.cache
     for language, catalogue in load_catalogues().items():
-        cache[(language, _DOMAIN)] = catalogue
+        # Flask-Babel looks a catalogue up by the parsed locale's name ("zh_CN" is parsed as zh_Hans_CN).
+        cache[(str(Locale.parse(language)), _DOMAIN)] = catalogue
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language, translated=translated,
+                                 script_words=script_words,
                                  field_label=field_label)
     # Words that come as data from the code (a column's name in words, a flag): translated where they are shown.
     app.jinja_env.filters.update(translate=lambda text: gettext(text) if text else text, translated=translated)

@@ -1,4 +1,6 @@
 // The console's graph view: nodes, relationships and paths found in the result rows, drawn with Cytoscape.
+
+import { t } from "./words.js";
 const panel = document.getElementById("result-graph");
 const rows = JSON.parse(panel.dataset.elements || "[]");
 const nodes = new Map();
@@ -34,5 +36,5 @@ document.addEventListener("tab-shown", (event) => {
     layout: { name: elements.length > 300 ? "grid" : "cose", animate: false },
   });
   window.consoleCy = cy;
-  if (!elements.length) panel.textContent = "The result has no nodes or relationships to draw.";
+  if (!elements.length) panel.textContent = t("The result has no nodes or relationships to draw.");
 });

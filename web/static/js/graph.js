@@ -4,6 +4,7 @@
 // /api/graph/*; what a user may open is decided by the server (a staff user sees their own reach).
 
 import { edgeData, formatValue, nodeData, nodeId, setTiers, stylesheet } from "./graph/style.js";
+import { t } from "./words.js";
 import { builtInLayout, laneColour, swimLanes } from "./graph/layout.js";
 import { wirePaths } from "./graph/path.js";
 import { Popup } from "./graph/popup.js";
@@ -205,7 +206,7 @@ function hide(node) {
 function countHidden() {
   const n = cy.nodes(".hidden").not("[label = 'More']").length;
   const button = document.getElementById("show-hidden");
-  button.textContent = `Show ${n} hidden`;
+  button.textContent = t("Show {n} hidden", { n });
   button.hidden = n === 0;
 }
 
@@ -296,7 +297,7 @@ function listTop(top) {
   const list = document.getElementById("top");
   list.replaceChildren();
   if (!top.length) {
-    list.append(Object.assign(document.createElement("li"), { textContent: "No client has a key-person risk flag." }));
+    list.append(Object.assign(document.createElement("li"), { textContent: t("No client has a key-person risk flag.") }));
     return;
   }
   for (const card of top) {
@@ -304,7 +305,7 @@ function listTop(top) {
     const button = document.createElement("button");
     button.type = "button";
     button.append(Object.assign(document.createElement("b"), { textContent: card.name || card.key }),
-                  Object.assign(document.createElement("small"), { textContent: ` ${card.key} · risk ${card.risk} × value ${formatValue(card.value)}` }));
+                  Object.assign(document.createElement("small"), { textContent: t(" {key} · risk {risk} × value {value}", { key: card.key, risk: card.risk, value: formatValue(card.value) }) }));
     button.addEventListener("click", () => openNode("Client", card.key));
     item.append(button);
     if (card.reasons && card.reasons.length) item.append(Object.assign(document.createElement("p"), { textContent: card.reasons.join("; ") }));

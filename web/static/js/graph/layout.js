@@ -4,6 +4,7 @@
 // nodes are ordered by the mean place of what they are linked to (a barycentre sweep), so links stay short.
 
 import { tiers, tierName } from "./style.js";
+import { t } from "../words.js";
 
 const COL = 120;        // room for a name of 22 characters at font size 10
 const ROW = 84;         // a node, its two-line caption and some air
@@ -25,10 +26,10 @@ function laneOrder() {
 }
 
 function laneTitle(lane, count) {
-  if (lane === "team") return `Teams · ${count}`;
-  if (lane === "client") return `Clients · ${count}`;
-  if (lane === "staff") return `Staff without a tier · ${count}`;
-  return `${tierName(lane.slice(5))} staff · ${count}`;
+  if (lane === "team") return t("Teams · {count}", { count });
+  if (lane === "client") return t("Clients · {count}", { count });
+  if (lane === "staff") return t("Staff without a tier · {count}", { count });
+  return t("{tier} staff · {count}", { tier: tierName(lane.slice(5)), count });
 }
 
 function byName(a, b) {

@@ -2,6 +2,7 @@
 // the chosen chain drawn over the graph with each step named by how it is reached.
 
 import { COLOURS, nodeId } from "./style.js";
+import { t } from "../words.js";
 
 export function wirePaths({ cy, getJSON, ensureNode, layout, popup }) {
   const ends = { from: null, to: null };
@@ -37,12 +38,12 @@ export function wirePaths({ cy, getJSON, ensureNode, layout, popup }) {
 
   async function findChains() {
     list.replaceChildren();
-    line.textContent = "looking…";
+    line.textContent = t("looking…");
     try {
       const found = await getJSON("/api/graph/path", { from: ends.from.key, to: ends.to.key });
       if (!found.available) { line.textContent = found.message; return; }
-      if (!found.chains.length) { line.textContent = "No chain within reach between these two."; return; }
-      line.textContent = `${found.chains.length} chain${found.chains.length > 1 ? "s" : ""}, best first:`;
+      if (!found.chains.length) { line.textContent = t("No chain within reach between these two."); return; }
+      line.textContent = found.chains.length > 1 ? t("{n} chains, best first:", { n: found.chains.length }) : t("1 chain:");
       // Every step is a node of the graph: the server sends cards for those not drawn yet.
       cy.batch(() => {
         found.nodes.forEach(ensureNode);
@@ -53,7 +54,8 @@ export function wirePaths({ cy, getJSON, ensureNode, layout, popup }) {
       found.chains.forEach((chain, i) => {
         const button = document.createElement("button");
         button.type = "button";
-        button.textContent = `${chain.hops} hop${chain.hops === 1 ? "" : "s"}, strength ${chain.strength}: ${chainText(chain)}`;
+        button.textContent = t(chain.hops === 1 ? "1 hop, strength {strength}: {chain}" : "{hops} hops, strength {strength}: {chain}",
+                               { hops: chain.hops, strength: chain.strength, chain: chainText(chain) });
         button.addEventListener("click", () => draw(chain, i));
         const item = document.createElement("li");
         item.append(button);

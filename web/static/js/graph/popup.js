@@ -3,8 +3,9 @@
 // textContent only: stored text never runs as markup.
 
 import { formatValue, tierName } from "./style.js";
+import { t } from "../words.js";
 
-const LABELS = { Client: "Client", Staff: "Staff member", Team: "Team", Tier: "Tier" };
+const LABELS = { Client: t("Client"), Staff: t("Staff member"), Team: t("Team"), Tier: t("Tier") };
 
 function el(tag, text, className) {
   const e = document.createElement(tag);
@@ -60,31 +61,32 @@ export class Popup {
     box.replaceChildren();
     const close = el("button", "×", "close");
     close.type = "button";
-    close.title = "close";
+    close.title = t("close");
     close.addEventListener("click", () => this.hide());
     box.append(close, el("h3", d.name || d.key), el("p", `${LABELS[d.label] || d.label} · ${d.key}`, "secondary"));
     const facts = [];
     if (d.label === "Client") {
-      facts.push(`grade ${d.grade}`, `stage: ${tierName(d.stage)}`, `value ${formatValue(d.value)}`);
+      facts.push(t("grade {grade}", { grade: d.grade }), t("stage: {stage}", { stage: tierName(d.stage) }),
+                 t("value {value}", { value: formatValue(d.value) }));
     } else if (d.label === "Staff") {
-      facts.push(d.tier ? `${tierName(d.tier)} tier` : "no tier");
-      if (d.left) facts.push(`left on ${d.left}`);
+      facts.push(d.tier ? t("{tier} tier", { tier: tierName(d.tier) }) : t("no tier"));
+      if (d.left) facts.push(t("left on {day}", { day: d.left }));
     } else if (d.label === "Tier") {
-      facts.push(`stage ${d.level}`);
+      facts.push(t("stage {level}", { level: d.level }));
     }
     if (facts.length) box.append(el("p", facts.join(" · ")));
     if (d.label === "Client") {
       if (d.risk > 0) {
-        box.append(el("p", `key-person risk ${d.risk}`, "risk"));
+        box.append(el("p", t("key-person risk {risk}", { risk: d.risk }), "risk"));
         const list = el("ul", undefined, "reasons");
         for (const reason of d.reasons || []) list.append(el("li", reason));
         box.append(list);
       } else {
-        box.append(el("p", "no key-person risk", "ok"));
+        box.append(el("p", t("no key-person risk"), "ok"));
       }
     }
     const page = this.actions.pageOf(node);
-    if (page) box.append(el("p", `${page.loaded} of ${page.total} neighbours shown`, "secondary"));
+    if (page) box.append(el("p", t("{loaded} of {total} neighbours shown", { loaded: page.loaded, total: page.total }), "secondary"));
     const buttons = el("div", undefined, "buttons");
     const button = (text, name, run) => {
       const b = el("button", text);
@@ -94,19 +96,19 @@ export class Popup {
       buttons.append(b);
     };
     if (this.actions.canOpen(node)) {
-      if (!page) button("Show neighbours", "expand", this.actions.expand);
-      else if (page.loaded < page.total) button(`Load ${Math.min(this.actions.pageSize, page.total - page.loaded)} more`, "expand", this.actions.expand);
+      if (!page) button(t("Show neighbours"), "expand", this.actions.expand);
+      else if (page.loaded < page.total) button(t("Load {n} more", { n: Math.min(this.actions.pageSize, page.total - page.loaded) }), "expand", this.actions.expand);
     }
-    button("Focus", "focus", this.actions.focus);
-    button(node.locked() ? "Unpin" : "Pin", "pin", this.actions.pin);
-    button("Hide", "hide", this.actions.hide);
+    button(t("Focus"), "focus", this.actions.focus);
+    button(node.locked() ? t("Unpin") : t("Pin"), "pin", this.actions.pin);
+    button(t("Hide"), "hide", this.actions.hide);
     if (this.actions.pathEnabled && d.label !== "Tier") {
-      button("Path from here", "path-from", (n) => this.actions.path(n, "from"));
-      button("Path to here", "path-to", (n) => this.actions.path(n, "to"));
+      button(t("Path from here"), "path-from", (n) => this.actions.path(n, "from"));
+      button(t("Path to here"), "path-to", (n) => this.actions.path(n, "to"));
     }
     box.append(buttons);
     if ((d.label === "Client" || d.label === "Staff") && this.actions.canOpen(node)) {
-      const a = el("a", `Open the ${d.label === "Client" ? "client" : "staff"} page`);
+      const a = el("a", d.label === "Client" ? t("Open the client page") : t("Open the staff page"));
       a.href = `/${d.label === "Client" ? "clients" : "staff"}/${encodeURIComponent(d.key)}`;
       box.append(a);
     }

@@ -1,6 +1,8 @@
 // The explorer's search: every client, person and team whose id or name contains the text, a page at a time,
 // with "No results" said out loud. Hits show the name first, the kind and id after it.
 
+import { t } from "../words.js";
+
 export function wireSearch({ getJSON, pageSize, open }) {
   const input = document.getElementById("q");
   const results = document.getElementById("results");
@@ -30,9 +32,9 @@ export function wireSearch({ getJSON, pageSize, open }) {
     try {
       const found = await getJSON("/api/graph/find", { q: text, offset, limit: pageSize });
       shown.offset = found.offset;
-      if (found.total === 0) { line.textContent = `No results for “${text}”.`; return; }
+      if (found.total === 0) { line.textContent = t("No results for “{text}”.", { text }); return; }
       const last = found.offset + found.hits.length;
-      line.textContent = `${found.offset + 1}–${last} of ${found.total} for “${text}”`;
+      line.textContent = t("{first}–{last} of {total} for “{text}”", { first: found.offset + 1, last, total: found.total, text });
       results.append(...found.hits.map(hitButton));
       pager.hidden = found.total <= pageSize;
       previous.disabled = found.offset === 0;

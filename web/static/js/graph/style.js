@@ -1,6 +1,8 @@
 // How the explorer draws: colours (tier colours come from app.css, so the legend and the canvas agree), node
 // captions (name first, id second), sizes, and the Cytoscape stylesheet.
 
+import { t } from "../words.js";
+
 const css = getComputedStyle(document.documentElement);
 const cssColour = (name, fallback) => (css.getPropertyValue(name) || "").trim() || fallback;
 
@@ -27,7 +29,7 @@ export function setTiers(list) {
 export const tierName = (key) => (tiers.get(key) || {}).name || key || "";
 
 const money = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
-export const formatValue = (v) => (v === null || v === undefined ? "no value" : money.format(v));
+export const formatValue = (v) => (v === null || v === undefined ? t("no value") : money.format(v));
 
 const short = (text, n) => (text && text.length > n ? `${text.slice(0, n - 1)}…` : text || "");
 
