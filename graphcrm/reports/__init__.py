@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from graphcrm.config import Policy
-from graphcrm.errors import Message, ParameterError, UnknownReport
+from graphcrm.errors import N_, Message, ParameterError, UnknownReport
 from graphcrm.queries import bind
 from graphcrm.reports.registry import Headline, Report, ReportResult
 
@@ -50,7 +50,7 @@ def run_report(store, name: str, as_of: date | None, params: dict[str, Any], pol
 
 
 _KINDS = {"staff": ("staff",), "client": ("clients",), "team": ("teams",), "node": ("staff", "clients", "teams")}
-_WORDS = {"staff": "staff member", "client": "client", "team": "team", "node": "person, client or team"}
+_WORDS = {"staff": N_("staff member"), "client": N_("client"), "team": N_("team"), "node": N_("person, client or team")}
 
 
 def _check_ids(store, report: Report, values: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from graphcrm.errors import ChangeRefused, Message
+from graphcrm.errors import N_, ChangeRefused, Message
 from graphcrm.webapp.schemas import parse_form
 
 __all__ = ["FORMS", "submit"]
@@ -20,10 +20,11 @@ __all__ = ["FORMS", "submit"]
 FORMS = ("log", "need", "assess", "handover", "assign", "release")
 
 #: What a person must choose on each form (the model would say "Field required"; this says what to choose).
-_CHOSEN = {"log": (("kind", "kind of interaction"),), "assess": (("grade", "grade"),),
-           "handover": (("stage", "stage the client moves to"),),
-           "assign": (("staff", "staff member"), ("tier", "stage"), ("role", "role")),
-           "release": (("staff", "staff member"), ("tier", "stage"))}
+#: The words are in the catalogue (N_), so a refusal reads whole in the user's language.
+_CHOSEN = {"log": (("kind", N_("kind of interaction")),), "assess": (("grade", N_("grade")),),
+           "handover": (("stage", N_("stage the client moves to")),),
+           "assign": (("staff", N_("staff member")), ("tier", N_("stage")), ("role", N_("role"))),
+           "release": (("staff", N_("staff member")), ("tier", N_("stage")))}
 
 
 def submit(action: str, client: str, form: Mapping[str, str], user, service):
