@@ -49,6 +49,8 @@ class GraphIndex:
             "assessment": defaultdict(dict), "handover": defaultdict(dict)}
         self.needs_by_client: dict[str, dict[str, Need]] = defaultdict(dict)
         self.graph = nx.MultiDiGraph()
+        #: Bumped by every apply(): what is derived from this index (a report's working set) is keyed by it.
+        self.version = 0
 
     # -- reading helpers ---------------------------------------------------------------
     def tiers_by_level(self) -> list[Tier]:
@@ -69,6 +71,7 @@ class GraphIndex:
     # -- writing -------------------------------------------------------------------------
     def apply(self, records: Records) -> None:
         """Upsert a batch (already committed to SQLite) into memory."""
+        self.version += 1
         for tier in records.tiers:
             self.tiers[tier.key] = tier
             self.graph.add_node(_node("Tier", tier.key), label="Tier")

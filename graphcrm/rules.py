@@ -17,7 +17,7 @@ __all__ = [
     "staff_active", "span_active", "coverage_active", "membership_active", "can_end_on",
     "in_window", "window_start", "round3",
     "tiers_in_order", "first_tier", "latest_on_or_before", "grade_on", "stage_on",
-    "active_coverers", "client_risk", "concentration",
+    "active_coverers", "client_risk", "risk_flags", "concentration", "concentration_of", "shortfall",
 ]
 
 
@@ -116,19 +116,27 @@ def concentration(interactions: Iterable[Interaction], t: date, policy) -> tuple
     """The staff member in >= concentration_share of the client's interactions in the window (DESIGN 5.3), and the share."""
     start = window_start(t, policy.concentration_window_days)      # the window is start < day <= t
     window = [i for i in interactions if start < i.day <= t]
-    if len(window) < policy.concentration_min_interactions or not window:
-        return None, None
     took_part: dict[str, int] = defaultdict(int)
     for i in window:
         for s in i.staff:
             took_part[s] += 1
-    if not took_part:
+    return concentration_of(took_part, len(window), policy)
+
+
+def concentration_of(took_part: Mapping[str, int], total: int, policy) -> tuple[str | None, float | None]:
+    """The concentration rule on counts: `total` interactions in the window, `took_part[s]` of them with s."""
+    if total < policy.concentration_min_interactions or not total or not took_part:
         return None, None
     staff, n = min(took_part.items(), key=lambda kv: (-kv[1], kv[0]))
-    share = n / len(window)
+    share = n / total
     if share >= policy.concentration_share:
         return staff, round3(share)
     return None, None
+
+
+def shortfall(count: int, required: int) -> int:
+    """Coverers missing at one stage: required - count, never below 0 (a coverage gap when > 0; the planner's slots)."""
+    return max(0, required - count)
 
 
 def client_risk(coverers: Mapping[str, set[str]], tier_keys: list[str], interactions: Iterable[Interaction], t: date,
@@ -139,6 +147,12 @@ def client_risk(coverers: Mapping[str, set[str]], tier_keys: list[str], interact
     (min_per_tier >= 2): otherwise the same tier's pool replaces that one person.
     `single_point_tiers` lists them either way, as information; `single_point_flag` says whether they count.
     """
+    return risk_flags(coverers, tier_keys, policy, grade, *concentration(interactions, t, policy))
+
+
+def risk_flags(coverers: Mapping[str, set[str]], tier_keys: list[str], policy, grade: str,
+               conc_owner: str | None, conc_share: float | None) -> dict[str, Any]:
+    """client_risk once the concentration owner is known (the planner re-judges coverage it changes, not interactions)."""
     counts = [len(coverers.get(k, ())) for k in tier_keys]
     bus_factor = min(counts) if counts else 0
     single = [k for k, n in zip(tier_keys, counts) if n == 1]
@@ -151,7 +165,6 @@ def client_risk(coverers: Mapping[str, set[str]], tier_keys: list[str], interact
     everything = set(tier_keys)
     owners = sorted(s for s, ts in tiers_of.items() if len(everything) >= 2 and ts >= everything)
     owner = owners[0] if owners else None
-    conc_owner, conc_share = concentration(interactions, t, policy)
     flags = sum((bus_factor == 0, single_flag, bool(multi), owner is not None, conc_owner is not None))
     return {"bus_factor": bus_factor, "single_point_tiers": single, "multi_tier_staff": multi, "end_to_end_owner": owner,
             "concentration_owner": conc_owner, "concentration_share": conc_share, "flags": flags,
