@@ -18,6 +18,7 @@ __all__ = [
     "in_window", "window_start", "round3",
     "tiers_in_order", "first_tier", "latest_on_or_before", "grade_on", "stage_on",
     "active_coverers", "client_risk", "risk_flags", "concentration", "concentration_of", "shortfall",
+    "history_start", "records_history_start",
 ]
 
 
@@ -169,3 +170,43 @@ def risk_flags(coverers: Mapping[str, set[str]], tier_keys: list[str], policy, g
     return {"bus_factor": bus_factor, "single_point_tiers": single, "multi_tier_staff": multi, "end_to_end_owner": owner,
             "concentration_owner": conc_owner, "concentration_share": conc_share, "flags": flags,
             "single_point_flag": single_flag}
+
+
+# -- which days a write can change ------------------------------------------------------------------------
+def history_start(new: Any, old: Any) -> date | None:
+    """The first day on which writing `new` over `old` (the stored record of that identity, or None) can change
+    what a report says; None when it changes nothing, date.min when every day (an undated fact changed).
+
+    A span (joined/left, since/until) changes the days between its old and new ends; an interaction or a need
+    its own day. Anything else about a record (a tier, a name, a capacity, a declared grade) has no date, so
+    it may change any day. Caches of past figures (trends) are dropped from this day on.
+    """
+    if old == new:
+        return None
+    dated = {"Staff": ("joined", "left"), "Coverage": ("since", "until"), "Membership": ("since", "until"),
+             "Engagement": ("since", "until")}
+    kind = type(new).__name__
+    if kind == "Interaction":
+        return new.day if old is None else min(new.day, old.day)
+    if kind == "Need":
+        return new.detected if old is None else min(new.detected, old.detected)
+    if kind not in dated:
+        return date.min
+    start_field, end_field = dated[kind]
+    if old is None:
+        return getattr(new, start_field) or date.min
+    others = [f for f in new.__dataclass_fields__ if f not in (start_field, end_field)]
+    if any(getattr(new, f) != getattr(old, f) for f in others):
+        return date.min
+    changed = []
+    for field_name, open_end in ((start_field, date.min), (end_field, None)):
+        a, b = getattr(old, field_name), getattr(new, field_name)
+        if a != b:
+            changed += [open_end if v is None else v for v in (a, b) if v is not None or open_end is not None]
+    return min(changed) if changed else None
+
+
+def records_history_start(records, old_of) -> date | None:
+    """history_start over a batch; `old_of(kind, record)` finds the stored record with the same identity."""
+    starts = [s for kind, items in records.kinds() for r in items if (s := history_start(r, old_of(kind, r))) is not None]
+    return min(starts) if starts else None

@@ -62,9 +62,10 @@ _TRUCK_COLUMNS = (("step", "removal step, from 1"), ("staff", "staff member remo
 _BROKER_COLUMNS = (("staff", "staff id"), ("split", "extra connected components without them"),
                    ("clients_cut_off", "clients of their component outside its largest remaining piece"))
 
+# Headlines are DESIGN 11's trend figures: coverage gaps (clients), clients with risk > 0, clients held end to end,
+# stale clients, stalled stages, truck factor, and the value at risk of the busiest person's departure.
 ENTRIES: tuple[Report, ...] = (
-    Report("coverage", "coverage",
-           headlines=(Headline("clients", "clients", _clients, worse_when="lower"),)),
+    Report("coverage", "coverage"),
     Report("coverage_gaps", "coverage_gaps",
            headlines=(Headline("coverage_gaps", "clients with a coverage gap", _clients),)),
     Report("key_person_risk", "key_person_risk",
@@ -76,20 +77,12 @@ ENTRIES: tuple[Report, ...] = (
            ids={"staff": "staff"},
            headlines=(Headline("value_at_risk", "value at risk if the busiest person left",
                                lambda r: r.summary["value_at_risk"] if r.summary else 0.0, params=busiest_person),)),
-    Report("staff_load", "staff_load",
-           headlines=(Headline("over_capacity", "staff over capacity",
-                               lambda r: sum(1 for row in r.rows if (row["utilisation"] or 0) > 1)),)),
+    Report("staff_load", "staff_load"),
     Report("stale_clients", "stale_clients",
            headlines=(Headline("stale_clients", "stale clients", _count),)),
-    Report("missed_demand", "missed_demand",
-           headlines=(Headline("missed_demand", "needs missed by tier 1",
-                               lambda r: sum(row["missed"] for row in r.rows)),)),
-    Report("team_coverage", "team_coverage",
-           headlines=(Headline("fully_staffed", "engaged clients fully staffed by their team",
-                               lambda r: sum(row["fully_staffed"] for row in r.rows), worse_when="lower"),)),
-    Report("relationships", "relationships",
-           headlines=(Headline("relationships", "staff-client relationships in the window", _count,
-                               worse_when="lower"),)),
+    Report("missed_demand", "missed_demand"),
+    Report("team_coverage", "team_coverage"),
+    Report("relationships", "relationships"),
     Report("stalled_stages", "stalled_stages",
            headlines=(Headline("stalled_stages", "stalled stages", _count),)),
     Report("truck_factor", "active_coverage",
@@ -99,8 +92,7 @@ ENTRIES: tuple[Report, ...] = (
     Report("brokers", "active_coverage",
            doc="Staff whose departure cuts the active coverage graph apart (articulation points).",
            params=(Param("as_of", "date", "today", "the day the report answers for", False),),
-           columns=_BROKER_COLUMNS, finish=analytics.brokers_report,
-           headlines=(Headline("brokers", "staff who hold the coverage graph together", _count),)),
+           columns=_BROKER_COLUMNS, finish=analytics.brokers_report),
 )
 
 

@@ -8,8 +8,6 @@ the plan applied (after), through the rules' own functions in graphcrm.rules.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,12 +16,13 @@ from typing import Any
 from graphcrm.graphindex import GraphIndex
 from graphcrm.model import GRADE_ORDER, grade_rank
 from graphcrm.queries import Bound
+from graphcrm.reports.planapply import plan_fingerprint
 from graphcrm.reports.planflow import Room, TierProblem, solve
 from graphcrm.reports.registry import Rows, twin
 from graphcrm.reports.twins import DayView
 from graphcrm.rules import can_end_on, concentration_of, in_window, risk_flags, round3, shortfall, span_active
 
-__all__ = ["PlanFacts", "PlanRows", "plan_report", "plan_summary", "plan_extract", "basis_digest"]
+__all__ = ["PlanFacts", "PlanRows", "plan_report", "plan_summary", "plan_extract"]
 
 
 @dataclass
@@ -302,16 +301,16 @@ def _summary(facts: PlanFacts, leaving: set[str], slots, assigned, releases, pol
     return {**totals, "by_grade": by_grade,
             "before": _counts(facts, policy, lambda c: facts.coverers(c, leaving)),
             "after": _counts(facts, policy, after),
-            "fingerprint": basis_digest(bound, rows, _basis(facts, rows))}
+            "fingerprint": plan_fingerprint(bound.as_of, sorted(leaving), policy.as_dict(), rows, _basis(facts, rows))}
 
 
-# -- what a plan relies on: checked again inside the transaction that applies it --------------------------
+# -- what a plan relies on: checked again inside the transaction that applies it (planapply) -------------
 def _basis(facts: PlanFacts, rows: Rows) -> dict[str, Any]:
     loads = facts.loads()
     clients = sorted({r["client"] for r in rows})
     people = sorted({r["staff"] for r in rows})
     return {
-        "clients": {c: {"grade": facts.grade[c], "cover": sorted([s, k, d.isoformat() if d else None]
+        "clients": {c: {"grade": facts.grade[c], "cover": sorted([s, k, d.isoformat() if d else ""]
                                                                     for s, k, d in facts.cover.get(c, ()))}
                     for c in clients},
         "staff": {s: {"tier": facts.staff.get(s, {}).get("tier"), "capacity": facts.staff.get(s, {}).get("capacity"),
@@ -319,15 +318,3 @@ def _basis(facts: PlanFacts, rows: Rows) -> dict[str, Any]:
     }
 
 
-def basis_digest(bound: Bound, rows: Rows, basis: dict[str, Any]) -> str:
-    """A digest of the plan and of every fact about the clients and people it touches (service.apply_plan
-    recomputes the facts from what it locked and refuses a plan whose digest no longer matches)."""
-    policy = bound.policy
-    document = {
-        "as_of": bound.as_of.isoformat(), "leaving": sorted(bound.values.get("leaving") or []),
-        "policy": {"min_per_tier": policy.min_per_tier, "weight": policy.weight, "default_capacity": policy.default_capacity},
-        "rows": [[r["action"], r["client"], r["tier"], r["staff"]] for r in rows],
-        "basis": basis,
-    }
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:24]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -14,7 +16,7 @@ from graphcrm.graphindex import GraphIndex
 from graphcrm.model import (
     AuditEntry, Client, Coverage, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team, Tier,
 )
-from graphcrm.rules import span_active, staff_active
+from graphcrm.rules import records_history_start, span_active, staff_active
 from graphcrm.stores.protocol import Planned, Scope, Snapshot
 
 __all__ = ["EmbeddedStore"]
@@ -160,8 +162,11 @@ class EmbeddedStore:
     def _write_locked(self, records: Records, progress: Callable[[int], None] | None,
                       audit: AuditEntry | None) -> None:
         """One SQLite transaction (the caller holds the lock), then the in-memory index."""
+        start = records_history_start(records, self._stored)
         try:
             self._db.execute("BEGIN IMMEDIATE")
+            if start is not None:
+                self._forget_trends(start)
             for kind, items in records.kinds():
                 if not items:
                     continue
@@ -179,6 +184,53 @@ class EmbeddedStore:
             raise
         with gc_paused():
             self.index.apply(records)
+
+    def _stored(self, kind: str, record):
+        """The record stored under `record`'s identity (None: a new one), from memory."""
+        g = self.index
+        table = {"tiers": g.tiers, "staff": g.staff, "teams": g.teams, "clients": g.clients,
+                 "memberships": g.memberships, "coverage": g.coverage, "engagements": g.engagements,
+                 "interactions": g.interactions, "needs": g.needs}[kind]
+        identity = record.identity
+        return table.get(identity[0] if len(identity) == 1 else identity)
+
+    def _forget_trends(self, start: date) -> None:
+        """Inside a write: trend points from `start` on are stale; an edit of days before today also moves
+        the history epoch, so a trend computed from what was read before cannot be saved (save_trend_points)."""
+        self._db.execute("DELETE FROM trend_point WHERE day >= ?", (start.isoformat(),))
+        if start < date.today():
+            self._db.execute("UPDATE trend_history SET epoch = epoch + 1 WHERE id = 1")
+
+    @contextmanager
+    def organisation(self):
+        """The organisation in memory and the history epoch, held still (the store's lock) while in use."""
+        with self._lock:
+            yield self.index, self._db.execute("SELECT epoch FROM trend_history WHERE id = 1").fetchone()[0]
+
+    def trend_points(self, keys: list[str]) -> dict[str, dict]:
+        with self._lock:
+            found = {}
+            for start in range(0, len(keys), 500):
+                chunk = keys[start:start + 500]
+                marks = ", ".join("?" for _ in chunk)
+                for key, figures in self._db.execute(f"SELECT key, figures FROM trend_point WHERE key IN ({marks})", chunk):
+                    found[key] = json.loads(figures)
+            return found
+
+    def save_trend_points(self, points: dict[str, tuple[date, dict]], epoch: int) -> bool:
+        """Keep computed points, unless history was edited since `epoch` was read (they may be stale then)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                current = self._db.execute("SELECT epoch FROM trend_history WHERE id = 1").fetchone()[0]
+                if current == epoch:
+                    self._db.executemany("INSERT OR REPLACE INTO trend_point (key, day, figures) VALUES (?, ?, ?)",
+                                         [(k, d.isoformat(), json.dumps(f, sort_keys=True)) for k, (d, f) in points.items()])
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            return current == epoch
 
     def _write_kind(self, kind: str, items: list) -> None:
         _, columns, _ = _TABLES[kind]
