@@ -72,6 +72,12 @@ class Trend:
     computed: int = 0                                   # points worked out by this call
     cached: int = 0                                     # points read from the store's cache
     columns: list[str] = field(default_factory=list)
+    every: str = "month"
+
+    def document(self) -> dict[str, Any]:
+        """The trend as JSON output shows it (dates still dates: the renderer turns them to text)."""
+        return {"trend": {"from": self.days[0], "to": self.days[-1], "every": self.every}, "series": self.series,
+                "points": self.points, "computed": self.computed, "cached": self.cached}
 
 
 class _InMemory:
@@ -133,4 +139,4 @@ def run_trend(store, start: date, end: date, every: str, policy: Policy, today: 
     series = [{"key": h.key, "label": h.label, "report": r.name, "worse_when": h.worse_when} for r, h in headlines]
     points = [{"day": d, **figures[d]} for d in days]
     return Trend(days, series, points, computed=len(missing), cached=len(days) - len(missing),
-                 columns=["day"] + [s["key"] for s in series])
+                 columns=["day"] + [s["key"] for s in series], every=every)

@@ -128,9 +128,11 @@ def client(client_id):
 def staff(staff_id):
     page = readmodel.staff_page(_state().store, _state().settings, current_user(), staff_id, _as_of())
     impact = page.pop("impact")
+    repair = page.pop("repair")
     page = {**page, "staff": asdict(page["staff"]), "coverage": [asdict(c) for c in page["coverage"]],
             "history": [asdict(c) for c in page["history"]],
-            "impact": {"rows": impact.rows, "summary": impact.summary} if impact else None}
+            "impact": {"rows": impact.rows, "summary": impact.summary} if impact else None,
+            "repair": {"rows": repair.rows, "summary": repair.summary} if repair else None}
     return jsonify(to_json_value(page))
 
 
@@ -185,6 +187,36 @@ def release():
     return _changed(_state().service.release(
         current_user(), str(b.get("staff", "")), str(b.get("client", "")), str(b.get("tier", "")),
         parse_day(b.get("until"), "until")))
+
+
+@bp.get("/trend")
+@login_required
+def trend():
+    require(current_user(), "read_all", "Trends")
+    from graphcrm.reports.trends import run_trend
+
+    start, end = parse_day(request.args.get("from"), "from"), parse_day(request.args.get("to"), "to")
+    if start is None or end is None:
+        raise ParameterError("from and to are required (YYYY-MM-DD)")
+    result = run_trend(_state().store, start, end, request.args.get("every", "month"), _state().settings.policy)
+    return jsonify(to_json_value(result.document()))
+
+
+@bp.post("/plans/apply")
+@login_required
+def apply_plan():
+    """Apply the coverage plan of a day (and leavers) exactly as reviewed: its fingerprint must still match."""
+    user = current_user()
+    require(user, "manage", "apply a coverage plan")      # before working out a plan for someone who may not
+    from graphcrm.reports import run_report
+
+    b = _body()
+    if not isinstance(b.get("fingerprint"), str) or not b["fingerprint"]:
+        raise ParameterError("fingerprint: the summary.fingerprint of the plan you reviewed is required")
+    leaving = b.get("leaving") or []
+    plan = run_report(_state().store, "coverage_plan", parse_day(b.get("as_of"), "as_of") or date.today(),
+                      {"leaving": leaving}, _state().settings.policy)
+    return _changed(_state().service.apply_plan(user, plan, b["fingerprint"]))
 
 
 @bp.post("/query")

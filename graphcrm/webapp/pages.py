@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import date
+from types import SimpleNamespace
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -209,17 +210,25 @@ def console():
 
     store = _state().store
     cypher_capable = isinstance(store, AnalystQueries)
+    reports = catalogue()
     named = [q for q in library() if q.kind in ANALYST_KINDS]
+    # Reports that networkx finishes (their file is an extraction) are offered by their own name too: they run
+    # through the report registry on either store, with the report's parameters.
+    named += [SimpleNamespace(name=r.name, kind="report, networkx", doc=r.doc, text=r.named.text,
+                              params=tuple(p for p in r.params if p.default != "policy"))
+              for r in reports.values() if r.name not in library()]
+    named.sort(key=lambda q: q.name)
     chosen = request.values.get("query") or ""
     text = request.form.get("cypher") or ""
     result, error = None, None
     if request.method == "POST":
         params = {k[6:]: v for k, v in request.form.items() if k.startswith("param_") and v != ""}
         try:
-            if chosen and not cypher_capable:
-                if chosen not in catalogue():
+            if chosen and (not cypher_capable or chosen not in library()):
+                if chosen not in reports:
                     raise GraphCRMError("on the embedded store only the named reports run; ad-hoc Cypher needs Neo4j")
-                report = _state().report(chosen, _day(), {k: v for k, v in params.items() if k != "as_of"})
+                day = parse_day(params.get("as_of"), "as_of") or _day()
+                report = _state().report(chosen, day, {k: v for k, v in params.items() if k != "as_of"})
                 result = _as_table(report.columns, [[row[c] for c in report.columns] for row in report.rows], False)
             else:
                 answer = run_analyst_query(store, chosen or None, None if chosen else text, params, _state().settings.policy)
