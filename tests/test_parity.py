@@ -17,6 +17,13 @@ POLICY = Policy(concentration_min_interactions=2, concentration_share=0.5)   # s
 def _params(name, records):
     if name == "departure_impact":
         return {"staff": [s.id for s in records.staff[:2]]}
+    if name == "coverage_plan":
+        return {"leaving": [s.id for s in records.staff[:1]]}
+    if name == "changes":
+        return {"since": "2025-03-01"}
+    if name == "path":
+        ends = [records.staff[0].id, records.clients[-1].id]
+        return {"from": ends[0], "to": ends[1], "max_hops": 5}
     return {}
 
 

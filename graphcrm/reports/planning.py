@@ -257,7 +257,7 @@ def _why_release(facts: PlanFacts, tier: str, sid: str, left: int, required: int
     works = f"works in {own}" if own else "has no tier"
     people = f"{left} {'person' if left == 1 else 'people'}"
     return (f"{facts.name(sid)} covers the {tier} stage but {works}; {tier} keeps {people} without them "
-            f"({required} needed), so the stage stays with its own tier.")
+            f"({required} needed), so this coverage can end.")
 
 
 # -- the summary: the rules on the graph before and after -------------------------------------------------
