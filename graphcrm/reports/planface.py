@@ -280,10 +280,26 @@ class _Network:
         if head in self.reach and tail not in self.reach[head]:
             return False
         edges, out, into, frozen, fixed, at = self.edges, self.out, self.into, self.frozen, self.fixed, self.at
+        # The residual steps into the tail: a search stops as soon as it reaches one of their starts.
+        last_step: dict = {}
+        for i in into.get(tail, ()):
+            e = edges[i]
+            if e[4] < e[3] and e[5] not in frozen:
+                last_step.setdefault(e[0], (i, 1))
+        for i in out.get(tail, ()):
+            e = edges[i]
+            if e[4] > e[2] and e[5] not in frozen:
+                last_step.setdefault(e[1], (i, -1))
+        if tail[0] == "g":
+            for sid in self.holds[tail[1]]:
+                if (tail[1], sid) not in fixed:
+                    last_step.setdefault(("h", sid), ("give", tail[1], sid))
         parent: dict = {head: None}
         unseen: set | None = None
         queue = deque([head])
-        found = False
+        found = head in last_step
+        if found:
+            parent[tail] = (head, last_step[head])
         while queue and not found:
             node = queue.popleft()
             steps = []
@@ -317,16 +333,24 @@ class _Network:
                 if nxt == tail:
                     found = True
                     break
+                if nxt in last_step:
+                    parent[tail] = (nxt, last_step[nxt])
+                    found = True
+                    break
                 queue.append(nxt)
         if not found:
             self.reach[head] = set(parent)
             return False
-        moved = {head, tail}
+        # Moving a unit around the cycle opens the reverse of each of its steps (and of the pair itself). A
+        # failed search's reach stays a superset unless one of those new steps leaves it.
+        opened = [(head, tail)]
         node = tail
         while parent[node] is not None:
-            node = parent[node][0]
-            moved.add(node)
-        self.reach = {h: seen for h, seen in self.reach.items() if not seen & moved}
+            previous = parent[node][0]
+            opened.append((node, previous))
+            node = previous
+        self.reach = {h: seen for h, seen in self.reach.items()
+                      if not any(x in seen and y not in seen for x, y in opened)}
         self._apply(parent, tail)
         if special is not None:
             special[4] += 1

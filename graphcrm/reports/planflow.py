@@ -35,7 +35,7 @@ from math import floor
 
 import networkx as nx
 
-__all__ = ["Room", "TierProblem", "Scale", "solve", "solve_full", "utilisation_levels", "caps_at"]
+__all__ = ["Room", "TierProblem", "Scale", "solve", "solve_full", "utilisation_levels", "top_level", "caps_at"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,12 @@ def utilisation_levels(problem: TierProblem) -> list[Fraction]:
     """Every utilisation a candidate can reach with new clients, ascending: the thresholds criterion 4 tries."""
     levels = {Fraction(r.load + j, r.capacity) for r in problem.room.values() for j in range(1, r.spare + 1)}
     return sorted(levels)
+
+
+def top_level(problem: TierProblem) -> Fraction | None:
+    """The highest utilisation anyone can reach (the last of utilisation_levels), without listing them all."""
+    tops = [Fraction(r.load + r.spare, r.capacity) for r in problem.room.values() if r.spare > 0]
+    return max(tops) if tops else None
 
 
 def caps_at(problem: TierProblem, level: Fraction | None) -> dict[str, int]:
@@ -176,8 +182,7 @@ def solve(problems: dict[str, TierProblem], exact_only: bool = False) -> dict[st
             levels[tier] = fast.best_level()
         elif face is not None:
             paths[tier] = face
-            reachable = utilisation_levels(problem)
-            levels[tier] = reachable[-1] if reachable and face.value >= Scale.for_problem(problem).count else None
+            levels[tier] = top_level(problem) if face.value >= Scale.for_problem(problem).count else None
         else:
             value = solve_full(problem, caps_at(problem, None), ids=False)[0]
             paths[tier] = value
