@@ -113,6 +113,7 @@ class _Network:
         #: take residual steps away, so the set stays a superset of what is reachable; moving flow around a
         #: cycle adds steps only at the cycle's nodes, so only the sets that touch them are dropped.
         self.reach: dict = {}
+        self.within: dict = {}                               # node -> heads whose failed reach holds it
 
         def bounds(u, v):
             data = graph[u][v]
@@ -274,11 +275,13 @@ class _Network:
         Breadth-first over the residual graph (the steps `_residual` lists), written out inline: it runs
         for every pair the greedy weighs, tens of thousands of times at size M.
         """
+        # What a failed search reached from another head, it reaches from here too: if the tail was not in it
+        # then, it is not reachable now.
+        if any(tail not in self.reach[h] for h in self.within.get(head, ())):
+            return False
         behind = self._closed_behind(tail)
         if behind is not None and head not in behind:
             return False                   # nothing leads back to the tail from where the unit arrives
-        if head in self.reach and tail not in self.reach[head]:
-            return False
         edges, out, into, frozen, fixed, at = self.edges, self.out, self.into, self.frozen, self.fixed, self.at
         # The residual steps into the tail: a search stops as soon as it reaches one of their starts.
         last_step: dict = {}
@@ -300,6 +303,8 @@ class _Network:
         found = head in last_step
         if found:
             parent[tail] = (head, last_step[head])
+        elif head[0] == "h" and tail[0] == "g":
+            found = self._swap(head, tail, last_step, parent)
         while queue and not found:
             node = queue.popleft()
             steps = []
@@ -339,7 +344,9 @@ class _Network:
                     break
                 queue.append(nxt)
         if not found:
-            self.reach[head] = set(parent)
+            self.reach[head] = seen = set(parent)
+            for node in seen:
+                self.within.setdefault(node, set()).add(head)
             return False
         # Moving a unit around the cycle opens the reverse of each of its steps (and of the pair itself). A
         # failed search's reach stays a superset unless one of those new steps leaves it.
@@ -349,8 +356,9 @@ class _Network:
             previous = parent[node][0]
             opened.append((node, previous))
             node = previous
-        self.reach = {h: seen for h, seen in self.reach.items()
-                      if not any(x in seen and y not in seen for x, y in opened)}
+        for h in [h for h, seen in self.reach.items() if any(x in seen and y not in seen for x, y in opened)]:
+            for node in self.reach.pop(h):
+                self.within[node].discard(h)
         self._apply(parent, tail)
         if special is not None:
             special[4] += 1
@@ -359,6 +367,38 @@ class _Network:
             self.at[head[1]].add(tail[1])
             self.fixed.add((tail[1], head[1]))
         return True
+
+    def _swap(self, head, tail, last_step: dict, parent: dict) -> bool:
+        """The common short cycles of a generic pair, tried before a search: the new person has room (the client
+        gives up one of its people), or someone they hold can take one of the client's people instead."""
+        sid = head[1]
+        mine = [s for s in self.holds[tail[1]] if (tail[1], s) not in self.fixed]
+        into_s = self._edge(head, ("s", sid))
+        to_sink = self._edge(("s", sid), "T")
+        if into_s[4] < into_s[3] and to_sink[4] < to_sink[3]:
+            for other in mine:
+                back = self._edge(("s", other), "T")
+                inlet = self._edge(("h", other), ("s", other))
+                if back[4] > back[2] and inlet[4] > inlet[2]:
+                    parent[("s", sid)] = (head, (self._index(head, ("s", sid)), 1))
+                    parent["T"] = (("s", sid), (self._index(("s", sid), "T"), 1))
+                    parent[("s", other)] = ("T", (self._index(("s", other), "T"), -1))
+                    parent[("h", other)] = (("s", other), (self._index(("h", other), ("s", other)), -1))
+                    parent[tail] = (("h", other), last_step[("h", other)])
+                    return True
+        for holder in self.at.get(sid, ()):
+            if (holder, sid) in self.fixed or holder in self.frozen or holder == tail[1]:
+                continue
+            for other in mine:
+                if self._generic_ok(holder, other):
+                    parent[("g", holder)] = (head, ("give", holder, sid))
+                    parent[("h", other)] = (("g", holder), ("take", holder, other))
+                    parent[tail] = (("h", other), last_step[("h", other)])
+                    return True
+        return False
+
+    def _index(self, u, v) -> int:
+        return next(i for i in self.out[u] if self.edges[i][1] == v)
 
     def _apply(self, parent: dict, node) -> None:
         while parent[node] is not None:

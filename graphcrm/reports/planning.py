@@ -20,7 +20,7 @@ from graphcrm.reports.planapply import plan_fingerprint
 from graphcrm.reports.planflow import Room, TierProblem, solve
 from graphcrm.reports.registry import Rows, twin
 from graphcrm.reports.twins import DayView
-from graphcrm.rules import can_end_on, concentration_of, in_window, risk_flags, round3, shortfall, span_active
+from graphcrm.rules import can_end_on, concentration, in_window, risk_flags, round3, shortfall, span_active
 
 __all__ = ["PlanFacts", "PlanRows", "plan_report", "plan_summary", "plan_extract"]
 
@@ -35,8 +35,8 @@ class PlanFacts:
     grade: dict[str, str] = field(default_factory=dict)   # client -> grade on as_of
     cover: dict[str, list[tuple[str, str, date | None]]] = field(default_factory=dict)   # client -> (staff, tier, since)
     engaged: dict[str, list[str]] = field(default_factory=dict)                          # client -> teams
-    window: dict[str, int] = field(default_factory=dict)
-    know: dict[str, dict[str, tuple[int, float]]] = field(default_factory=dict)         # client -> staff -> (n, strength)
+    owner: dict[str, tuple[str | None, float | None]] = field(default_factory=dict)     # client -> concentration
+    know: dict[str, dict[str, float]] = field(default_factory=dict)     # client -> candidate -> strength
 
     @classmethod
     def from_rows(cls, tiers: list[str], rows: Rows) -> "PlanFacts":
@@ -52,8 +52,8 @@ class PlanFacts:
                 facts.grade[client] = row["grade"]
                 facts.cover[client] = [(c["staff"], c["tier"], c["since"]) for c in row["cover"]]
                 facts.engaged[client] = row["teams"]
-                facts.window[client] = row["window"]
-                facts.know[client] = {k["staff"]: (k["n"], k["strength"]) for k in row["know"]}
+                facts.owner[client] = (row["owner"], row["share"])
+                facts.know[client] = {k["staff"]: k["strength"] for k in row["know"]}
         return facts
 
     def coverers(self, client: str, without: set[str] = frozenset()) -> dict[str, set[str]]:
@@ -94,25 +94,28 @@ def plan_extract(g: GraphIndex, bound: Bound) -> Rows:
                         if c.staff in view.active_staff and span_active(c.since, c.until, t)),
                        key=lambda x: (x[0], x[1], x[2] is None, x[2] or date.min))
         teams = sorted({e.team for e in g.engagements_by_client.get(client, {}).values() if span_active(e.since, e.until, t)})
-        recent = [i for i in g.interactions_by_client.get(client, {}).values() if in_window(i.day, t, window_days)]
-        tally: dict[str, list] = {}
-        for i in recent:
-            for s in i.staff:
-                entry = tally.setdefault(s, [0, 0.0])
-                entry[0] += 1
-                entry[1] += 0.5 ** ((t - i.day).days / 30)
+        interactions = g.interactions_by_client.get(client, {}).values()
+        owner, share = concentration(interactions, t, bound.policy)
+        covering = {s for s, _, _ in spans}
+        strength: dict[str, float] = defaultdict(float)
+        for i in interactions:
+            if in_window(i.day, t, window_days):
+                for s in i.staff:
+                    if s in view.active_staff and s not in covering:
+                        strength[s] += 0.5 ** ((t - i.day).days / 30)
         rows.append({"kind": "client", "id": client, "name": None, "tier": None, "capacity": None, "teams": teams,
                      "grade": grades[client], "cover": [{"staff": s, "tier": k, "since": d} for s, k, d in spans],
-                     "window": len(recent),
-                     "know": [{"staff": s, "n": n, "strength": round3(x)} for s, (n, x) in sorted(tally.items())]})
+                     "owner": owner, "share": share,
+                     "know": [{"staff": s, "strength": round3(x)} for s, x in sorted(strength.items())]})
     for sid in sorted(view.active_staff):
         s = g.staff[sid]
         teams = sorted({m.team for m in g.memberships_by_staff.get(sid, {}).values() if span_active(m.since, m.until, t)})
         rows.append({"kind": "staff", "id": sid, "name": s.name, "tier": s.tier if s.tier in g.tiers else None,
-                     "capacity": s.capacity, "teams": teams, "grade": None, "cover": None, "window": None, "know": None})
+                     "capacity": s.capacity, "teams": teams, "grade": None, "cover": None, "owner": None, "share": None,
+                     "know": None})
     for tid in sorted(g.teams):
         rows.append({"kind": "team", "id": tid, "name": g.teams[tid].name, "tier": None, "capacity": None, "teams": None,
-                     "grade": None, "cover": None, "window": None, "know": None})
+                     "grade": None, "cover": None, "owner": None, "share": None, "know": None})
     return rows
 
 
@@ -156,7 +159,7 @@ def _problems(facts: PlanFacts, leaving: set[str], policy) -> tuple[dict[str, Ti
             in_team = set().union(*(members[t] for t in facts.engaged.get(client, ())))
             # Only people who know the client or are in a team engaging it can beat any other candidate.
             for sid in (set(know) | in_team) & problem.room.keys():
-                strength = _milli(know.get(sid, (0, 0.0))[1])
+                strength = _milli(know.get(sid, 0.0))
                 team = int(sid in in_team)
                 if (strength or team) and sid not in covering:
                     problem.special[(client, sid)] = (strength, team)
@@ -269,8 +272,7 @@ def _counts(facts: PlanFacts, policy, coverers_of) -> dict[str, int]:
         required = policy.min_per_tier[grade]
         if any(shortfall(len(coverers[k]), required) for k in facts.tiers):
             gaps += 1
-        know = facts.know.get(client, {})
-        owner, share = concentration_of({s: n for s, (n, _) in know.items()}, facts.window.get(client, 0), policy)
+        owner, share = facts.owner.get(client, (None, None))
         flags = risk_flags(coverers, facts.tiers, policy, grade, owner, share)["flags"]
         if policy.weight[grade] * flags > 0:
             risky += 1
