@@ -6,15 +6,18 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PORT ?= 5000
 NEO4J ?=
+SIZE ?= M
 
 .PHONY: demo test venv neo4j-start neo4j-stop browser bench clean
 
 venv: $(STAMP)
 
+# pip's and setuptools' chatter goes to a log, shown only when the install fails.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	@echo "installing graphcrm and its dependencies into $(VENV) (log: $(VENV)/install.log)"
+	@$(BIN)/python -m pip install -q --upgrade pip > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@$(BIN)/python -m pip install -q -e '.[test,bench]' >> $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -40,9 +43,15 @@ test: venv neo4j-start browser
 	set -a; eval "$$(scripts/neo4j.sh env)"; set +a; \
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
+# `make bench` runs every benchmark at size M; `make bench SIZE=L` runs import, open, reports and web at L
+# (the organisation is generated once into bench/out/ and reused).
 bench: venv neo4j-start
 	set -a; eval "$$(scripts/neo4j.sh env)"; set +a; \
-	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+	if [ "$(SIZE)" = "M" ]; then \
+	  for b in bench/bench_*.py; do $(BIN)/python $$b M || exit 1; done; \
+	else \
+	  for b in import open reports web; do $(BIN)/python bench/bench_$$b.py $(SIZE) || exit 1; done; \
+	fi
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info test-artifacts demo.db demo.db-*

@@ -7,6 +7,7 @@ Run: make bench, or python bench/bench_import.py with NEO4J_* set.
 
 from __future__ import annotations
 
+import sys
 import csv
 import os
 import subprocess
@@ -118,8 +119,9 @@ def admin_import(records: Records, bolt_seconds: float) -> None:
 
 
 def main() -> None:
-    folder = organisation_folder("M")
-    print(f"organisation: size M from {folder}")
+    size = sys.argv[1] if len(sys.argv) > 1 else "M"
+    folder = organisation_folder(size)
+    print(f"organisation: size {size} from {folder}")
     embedded(folder)
     _, seconds, records = neo4j(folder)
     admin_import(records, seconds)

@@ -7,6 +7,7 @@ Baseline in the same process: GET /login (a page that touches no data).
 
 from __future__ import annotations
 
+import sys
 import json
 import random
 import re
@@ -127,7 +128,8 @@ def report(label, app, records, started):
 
 
 def main() -> None:
-    folder = organisation_folder("M")
+    size = sys.argv[1] if len(sys.argv) > 1 else "M"
+    folder = organisation_folder(size)
     records = read_folder(folder)
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(f"sqlite:///{tmp}/web.db")

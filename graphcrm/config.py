@@ -1,4 +1,4 @@
-"""Settings: the store URL (--store, GRAPHCRM_STORE) and the policy table, overridable by a TOML file."""
+"""Settings: the store URL (--store, GRAPHCRM_STORE), the organisation (its time zone) and the policy table, overridable by a TOML file."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from datetime import tzinfo
+
 from graphcrm.errors import ConfigError, ParameterError
+from graphcrm.guard.limits import Limits, limits_from
 from graphcrm.model import GRADE_ORDER
+from graphcrm.times import zone_named
 
 __all__ = ["Policy", "Settings", "load_settings", "DEFAULT_STORE", "DEFAULT_OWNERSHIP", "POLICY_PARAMS"]
 
@@ -40,6 +44,13 @@ class Policy:
     missed_window_days: int = 365
     #: Clients per person when a staff member has no capacity of their own (the coverage planner's spare).
     default_capacity: int = 25
+    #: The organisation's time zone (DESIGN 13, config `[organisation] timezone`): the calendar day of an
+    #: interaction is its day there. It travels with the policy so that both stores answer for the same days.
+    timezone: str = "UTC"
+
+    @property
+    def zone(self) -> tzinfo:
+        return zone_named(self.timezone)
 
     def stage_limit(self, tier_key: str | None) -> int:
         return self.max_stage_days_by_tier.get(tier_key or "", self.max_stage_days)
@@ -58,10 +69,15 @@ class Policy:
                 table.setdefault("max_stage_days", {}).update(value)
             elif name == "max_stage_default":
                 table.setdefault("max_stage_days", {})["default"] = value
+            elif name == "timezone":
+                continue                      # applied after the rest, below
             else:
                 table[name] = value
         try:
-            return _policy_from(table, "parameters", base=self)
+            policy = _policy_from(table, "parameters", base=self)
+            if "timezone" in params:
+                policy = _with_timezone(policy, params["timezone"], "parameters: timezone")
+            return policy
         except ConfigError as exc:
             raise ParameterError(str(exc)) from None
 
@@ -79,6 +95,7 @@ class Policy:
             "max_stage_days_by_tier": dict(self.max_stage_days_by_tier),
             "missed_window_days": self.missed_window_days,
             "default_capacity": self.default_capacity,
+            "timezone": self.timezone,
         }
 
 
@@ -95,7 +112,19 @@ POLICY_PARAMS: dict[str, str] = {
     "max_stage_days": "max_stage_days_by_tier",
     "max_stage_default": "max_stage_days",
     "default_capacity": "default_capacity",
+    "timezone": "timezone",
 }
+
+
+def _with_timezone(policy: Policy, name: Any, where: str) -> Policy:
+    """The policy with the organisation's time zone set, refusing a name that is not an IANA zone."""
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{where}: expected an IANA time zone name such as 'Asia/Shanghai'")
+    try:
+        zone_named(name.strip())
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return replace(policy, timezone=name.strip())
 
 
 def _copy(value: Any) -> Any:
@@ -108,6 +137,7 @@ class Settings:
     policy: Policy = field(default_factory=Policy)
     ownership: dict[int, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_OWNERSHIP))
     source: str | None = None        # the config file read, if any
+    guard: Limits = field(default_factory=Limits)     # the analyst Cypher guard's bounds ([guard])
 
 
 _GRADE_TABLES = ("min_per_tier", "max_silence_days", "weight")
@@ -182,6 +212,10 @@ def _ownership_from(table: dict[str, Any], where: str) -> dict[int, tuple[str, .
     return result
 
 
+#: `[organisation]` settings (DESIGN 13) read so far.
+_ORGANISATION_KEYS = ("timezone",)
+
+
 def load_settings(store: str | None = None, config: str | Path | None = None,
                   environ: dict[str, str] | None = None, cwd: Path | None = None) -> Settings:
     """Read settings: --store beats GRAPHCRM_STORE beats the config file's `store` beats the default.
@@ -208,12 +242,22 @@ def load_settings(store: str | None = None, config: str | Path | None = None,
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     where = str(path) if path else "defaults"
-    unknown = set(data) - {"store", "policy", "ownership"}
+    unknown = set(data) - {"store", "policy", "ownership", "organisation", "guard"}
     if unknown:
-        raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r} (known: store, policy, ownership)")
+        raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r} "
+                          "(known: store, organisation, policy, ownership, guard)")
     policy = _policy_from(data.get("policy", {}), where)
+    organisation = data.get("organisation", {})
+    if not isinstance(organisation, dict):
+        raise ConfigError(f"{where}: organisation: expected a table")
+    for key in organisation:
+        if key not in _ORGANISATION_KEYS:
+            raise ConfigError(f"{where}: organisation.{key}: unknown setting (known: {', '.join(_ORGANISATION_KEYS)})")
+    if "timezone" in organisation:
+        policy = _with_timezone(policy, organisation["timezone"], f"{where}: organisation.timezone")
     ownership = _ownership_from(data["ownership"], where) if "ownership" in data else dict(DEFAULT_OWNERSHIP)
     url = store or environ.get("GRAPHCRM_STORE") or data.get("store") or DEFAULT_STORE
     if not isinstance(url, str):
         raise ConfigError(f"{where}: store: expected a URL string")
-    return Settings(store_url=url, policy=policy, ownership=ownership, source=str(path) if path else None)
+    guard = limits_from(data["guard"], where) if "guard" in data else Limits()
+    return Settings(store_url=url, policy=policy, ownership=ownership, source=str(path) if path else None, guard=guard)

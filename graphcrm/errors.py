@@ -15,6 +15,7 @@ __all__ = [
     "StoreError",
     "StoreUnavailable",
     "ImportFailed",
+    "TooLarge",
     "RowError",
     "QueryRefused",
     "QueryError",
@@ -22,6 +23,7 @@ __all__ = [
     "UnknownReport",
     "NotFound",
     "ParameterError",
+    "InvalidRequest",
     "PermissionDenied",
     "NotAuthenticated",
     "ChangeRefused",
@@ -104,6 +106,13 @@ class ImportFailed(GraphCRMError):
         super().__init__(f"{first}{more}; nothing was imported")
 
 
+class TooLarge(GraphCRMError):
+    """Input past a size bound (an upload that unpacks too far); nothing was read from it."""
+
+    exit_code = 3
+    http_status = 413
+
+
 class QueryRefused(GraphCRMError):
     """An analyst query that is not read-only, or uses a forbidden feature."""
 
@@ -143,6 +152,10 @@ class ParameterError(GraphCRMError):
 
     exit_code = 2
     http_status = 400
+
+
+class InvalidRequest(ParameterError):
+    """A web request that does not match its endpoint's published schema (/api/openapi.json); names each bad field."""
 
 
 class PermissionDenied(GraphCRMError):

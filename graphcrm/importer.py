@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-from datetime import date
+from itertools import chain
+from operator import attrgetter
+from datetime import date, timezone, tzinfo
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 from graphcrm.bulk import gc_paused
 from graphcrm.csvformat import COLUMNS, FILES, REQUIRED
 from graphcrm.errors import ImportFailed, RowError
+from graphcrm.sources import SourceSpec, normalise_encoding, read_table
 from graphcrm.times import day_of, moment_of
 from graphcrm.model import (
     GRADES, KINDS, ROLES, Client, Coverage, Engagement, Interaction, KnownIds, Membership, Need, Records,
     Staff, Team, Tier,
 )
 
-__all__ = ["read_folder", "validate_tables", "validate_rows", "read_table",
-           "MAX_REPORTED_ERRORS", "ImportErrors"]
+__all__ = ["read_folder", "validate_rows", "MAX_REPORTED_ERRORS", "ImportErrors", "IMPORT_FILES"]
 
-MAX_REPORTED_ERRORS = 100
+MAX_REPORTED_ERRORS = 100          # per file
+MAX_KEPT_ERRORS = 1_000
+#: The file names of a plain import folder.
+IMPORT_FILES = tuple(FILES.values())
 
 
 class _Bad(ValueError):
@@ -34,21 +37,26 @@ class _Bad(ValueError):
 
 
 class _Row:
-    """Typed access to one CSV row's cells, raising _Bad with the field name."""
+    """Typed access to one CSV row's cells, raising _Bad with the field name. A date-time without an offset is
+    local to `zone`, the organisation's time zone."""
 
-    def __init__(self, cells: dict[str, str]):
+    __slots__ = ("cells", "zone")
+
+    def __init__(self, cells: dict[str, str], zone: tzinfo = timezone.utc):
         self.cells = cells
+        self.zone = zone
 
     def text(self, name: str, required: bool = False) -> str | None:
         raw = self.cells.get(name)
-        value = raw.strip() if raw is not None else ""
-        if not value:
-            if required:
-                raise _Bad(name, "empty" if name in self.cells else "missing")
-            return None
-        if "\x00" in value:
-            raise _Bad(name, "contains a NUL character")
-        return value
+        if raw:                                  # the common case first: a value, usually already trimmed
+            value = raw.strip()
+            if value:
+                if "\x00" in value:
+                    raise _Bad(name, "contains a NUL character")
+                return value
+        if required:
+            raise _Bad(name, "empty" if name in self.cells else "missing")
+        return None
 
     def date(self, name: str, required: bool = False) -> date | None:
         value = self.text(name, required)
@@ -62,7 +70,7 @@ class _Row:
     def datetime(self, name: str) -> datetime:
         value = self.text(name, True)
         try:
-            return moment_of(value)
+            return moment_of(value, self.zone)
         except ValueError as exc:
             raise _Bad(name, str(exc)) from None
 
@@ -143,7 +151,10 @@ def _engagement(r: _Row) -> Engagement:
 def _interaction(r: _Row) -> Interaction:
     kind = r.choice("kind", KINDS, "kind", required=True)
     staff_text = r.text("staff") or ""
-    staff = tuple(sorted({s.strip() for s in staff_text.split(";") if s.strip()}))
+    if ";" in staff_text:
+        staff = tuple(sorted({s.strip() for s in staff_text.split(";") if s.strip()}))
+    else:
+        staff = (staff_text,) if staff_text else ()      # one participant, already trimmed: the common case
     grade = r.choice("grade", GRADES, "grade")
     stage = r.text("stage")
     if kind == "assessment" and grade is None:
@@ -177,15 +188,20 @@ _REFERENCES = {
 
 
 class _Errors:
-    """Row errors collected across a whole import (the first MAX_REPORTED_ERRORS kept, all counted)."""
+    """Row errors collected across a whole import: all counted, the first MAX_REPORTED_ERRORS of each file kept
+    (so one file with thousands of bad rows never hides another file's errors), MAX_KEPT_ERRORS in all."""
 
     def __init__(self) -> None:
         self.items: list[RowError] = []
         self.total = 0
+        self.per_file: dict[str, int] = {}
+        self.kind = ""           # the record kind being checked (a _Noted collector reads it)
 
     def add(self, file: str, line: int, field_name: str, reason: str) -> None:
         self.total += 1
-        if len(self.items) < MAX_REPORTED_ERRORS:
+        seen = self.per_file.get(file, 0)
+        self.per_file[file] = seen + 1
+        if seen < MAX_REPORTED_ERRORS and len(self.items) < MAX_KEPT_ERRORS:
             self.items.append(RowError(file, line, field_name, reason))
 
 
@@ -193,89 +209,41 @@ ImportErrors = _Errors
 RECORD_ORDER = tuple(FILES)
 
 
-def _decode(name: str, data: bytes, errors: _Errors) -> str | None:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        errors.add(name, line, "-", f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})")
-        return None
-
-
-def read_table(name: str, text: str, errors: _Errors) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows of one CSV text as (line number, cells); header problems are errors at line 1."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        return
-    except csv.Error as exc:
-        errors.add(name, 1, "-", f"malformed CSV header ({exc})")
-        return
-    header = [h.strip() for h in header]
-    yield 1, {"__header__": header}  # type: ignore[dict-item]
-    line = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            errors.add(name, line, "-", f"malformed CSV ({exc})")
-            return
-        if cells and any(c.strip() for c in cells):
-            if len(cells) > len(header):
-                errors.add(name, line, "-", f"{len(cells)} cells but the header has {len(header)} columns")
-            else:
-                yield line, dict(zip(header, cells))
-        line = reader.line_num + 1
-
-
-def validate_tables(tables: dict[str, tuple[str, str]], known: KnownIds | None = None) -> Records:
-    """Validate CSV texts by kind ({kind: (display name, text)}) and return Records, or raise ImportFailed."""
-    errors = _Errors()
-    rows: dict[str, list[tuple[str, int, dict[str, str]]]] = {}
-    for kind, (name, text) in tables.items():
-        kind_rows = rows.setdefault(kind, [])
-        for line, cells in read_table(name, text, errors):
-            if "__header__" in cells:
-                if not _header_ok(kind, name, cells["__header__"], errors):
-                    break
-                continue
-            kind_rows.append((name, line, cells))
-    return validate_rows(rows, known, errors)
-
-
 def _header_ok(kind: str, name: str, header: list[str], errors: "_Errors") -> bool:
     unknown = [h for h in header if h not in COLUMNS[kind]]
     missing = [c for c in REQUIRED[kind] if c not in header]
-    dupes = sorted({h for h in header if header.count(h) > 1})
     for column in unknown:
         errors.add(name, 1, column, f"unknown column (known: {', '.join(COLUMNS[kind])})")
     for column in missing:
         errors.add(name, 1, column, "missing column")
-    for column in dupes:
-        errors.add(name, 1, column, "column appears twice")
-    return not (unknown or missing or dupes)
+    return not (unknown or missing)
 
 
 def validate_rows(rows: dict[str, list[tuple[str, int, dict[str, str]]]], known: KnownIds | None = None,
-                  errors: "_Errors | None" = None) -> Records:
-    """Validate rows of cells by kind, each with the file and line it came from; the one check all imports share."""
+                  errors: "_Errors | None" = None, notes: dict[tuple[str, str], str] | None = None,
+                  zone: tzinfo = timezone.utc) -> Records:
+    """Validate rows of cells by kind, each with the file and line it came from; the one check all imports share.
+
+    `notes` adds a word to the errors of rows of one (kind, file): a mapping names the output that made them.
+    A date-time without an offset is local to `zone`, the organisation's time zone.
+    """
     known = known or KnownIds()
     errors = errors or _Errors()
+    if notes:
+        errors = _Noted(errors, notes)
     records = Records()
     origins: dict[str, list[tuple[str, int]]] = {}
     for kind in RECORD_ORDER:
         if kind not in rows:
             continue
         build = _BUILDERS[kind]
+        errors.kind = kind
         seen: dict[tuple, tuple[str, int]] = {}
         items = getattr(records, kind)
         kind_origins = origins.setdefault(kind, [])
         for name, line, cells in rows[kind]:
             try:
-                record = build(_Row(cells))
+                record = build(_Row(cells, zone))
             except _Bad as bad:
                 errors.add(name, line, bad.field_name, bad.reason)
                 continue
@@ -311,7 +279,11 @@ def _check_references(records: Records, origins, known: KnownIds, errors: _Error
         "clients": known.clients | {c.id for c in records.clients},
     }
     for kind, refs in _REFERENCES.items():
-        for record, (name, line) in zip(getattr(records, kind), origins.get(kind, [])):
+        errors.kind = kind
+        items = getattr(records, kind)
+        if not items or all(_all_known(items, field_name, ids[target]) for field_name, target in refs):
+            continue                                 # the usual case, checked in bulk; the loop below finds the rows
+        for record, (name, line) in zip(items, origins.get(kind, [])):
             for field_name, target in refs:
                 value = getattr(record, field_name)
                 values = value if isinstance(value, tuple) else (value,)
@@ -319,7 +291,16 @@ def _check_references(records: Records, origins, known: KnownIds, errors: _Error
                     if v is not None and v not in ids[target]:
                         what = "staff member" if target == "staff" else target.rstrip("s")
                         errors.add(name, line, field_name, f"unknown {what} {v!r}")
+    errors.kind = "staff"
     _check_manager_cycles(records, origins, errors)
+
+
+def _all_known(items: list, field_name: str, known: set[str]) -> bool:
+    values = set(map(attrgetter(field_name), items))
+    if values and isinstance(next(iter(values)), tuple):
+        values = set(chain.from_iterable(values))
+    values.discard(None)
+    return values <= known
 
 
 def _check_manager_cycles(records: Records, origins, errors: _Errors) -> None:
@@ -337,23 +318,49 @@ def _check_manager_cycles(records: Records, origins, errors: _Errors) -> None:
             current = manager[current]
 
 
-def read_folder(folder: str | Path, known: KnownIds | None = None) -> Records:
-    """Read and validate a CSV folder (any file may be absent). Raises ImportFailed on any bad row."""
+class _Noted:
+    """An error collector that appends the note of a row's (kind, file) to its reason."""
+
+    def __init__(self, errors: _Errors, notes: dict[tuple[str, str], str]):
+        self.inner, self.notes, self.kind = errors, notes, ""
+        self.items = errors.items
+
+    @property
+    def total(self) -> int:
+        return self.inner.total
+
+    def add(self, file: str, line: int, field_name: str, reason: str) -> None:
+        note = self.notes.get((self.kind, file))
+        self.inner.add(file, line, field_name, f"{reason} ({note})" if note else reason)
+
+
+def read_folder(folder: str | Path, known: KnownIds | None = None, encoding: str = "utf-8",
+                shown_as: str | None = None, zone: tzinfo = timezone.utc) -> Records:
+    """Read and validate a folder of the import format (any file may be absent). Raises ImportFailed on any bad row.
+
+    Files are UTF-8 (with or without a byte-order mark) unless `encoding` names another. Errors name
+    the files as `shown_as`/NAME (by default the folder as given); one bad file never hides the
+    others' errors.
+    """
     folder = Path(folder)
+    prefix = str(folder) if shown_as is None else shown_as
     if not folder.is_dir():
-        raise ImportFailed([RowError(str(folder), 0, "-", "not a folder")])
+        raise ImportFailed([RowError(prefix, 0, "-", "not a folder")])
+    try:
+        normalise_encoding(encoding)
+    except ValueError as exc:
+        raise ImportFailed([RowError(prefix, 0, "-", f"encoding: {exc}")]) from None
     errors = _Errors()
-    tables: dict[str, tuple[str, str]] = {}
-    for kind, filename in FILES.items():
-        path = folder / filename
-        if not path.is_file():
-            continue
-        text = _decode(str(path), path.read_bytes(), errors)
-        if text is not None:
-            tables[kind] = (str(path), text)
-    if errors.total:
-        raise ImportFailed(errors.items, errors.total)
-    if not tables:
-        raise ImportFailed([RowError(str(folder), 0, "-", f"no import files (expected any of {', '.join(FILES.values())})")])
+    rows: dict[str, list[tuple[str, int, dict[str, str]]]] = {}
+    present = [kind for kind, filename in FILES.items() if (folder / filename).is_file()]
+    if not present:
+        raise ImportFailed([RowError(prefix, 0, "-", f"no import files (expected any of {', '.join(FILES.values())})")])
     with gc_paused():
-        return validate_tables(tables, known)
+        for kind in present:
+            name = f"{prefix}/{FILES[kind]}" if prefix else FILES[kind]
+            table = read_table(folder, SourceSpec(FILES[kind], encoding), errors.add, name)
+            if table is None or not _header_ok(kind, name, table.header, errors):
+                continue
+            header = table.header
+            rows[kind] = [(name, line, dict(zip(header, cells))) for line, cells in table.rows]
+        return validate_rows(rows, known, errors, zone=zone)

@@ -132,7 +132,8 @@ class Interaction:
 
     @property
     def day(self) -> date:
-        """An interaction belongs to the calendar day of its `at` (UTC)."""
+        """The calendar day of `at` in UTC. The rules use the organisation's day instead:
+        graphcrm.times.day_in(at, zone), or a moment bound (graphcrm.times.day_end)."""
         return self.at.date()
 
 

@@ -12,7 +12,7 @@ actively cover, both today and on the day of the event, and only what their tier
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timezone, tzinfo
 from typing import Iterable, Mapping
 
 from graphcrm.errors import PermissionDenied, UserError
@@ -22,7 +22,7 @@ from graphcrm.rules import coverage_active, first_tier, membership_active, span_
 __all__ = [
     "User", "ROLES", "CAPABILITIES", "RECORD_ACTIONS", "LOG_KINDS", "MANAGE_ACTIONS",
     "may", "require", "refusal", "authorise_record", "client_actions", "may_read_client", "require_read_client",
-    "may_read_staff", "require_read_staff", "acts_as_staff", "check_login",
+    "may_read_staff", "require_read_staff", "acts_as_staff", "check_login", "Reach", "explorer_reach",
 ]
 
 ROLES = ("admin", "manager", "analyst", "staff")
@@ -32,6 +32,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "read_all": frozenset({"admin", "manager", "analyst"}),     # dashboard, reports, graph, every client and staff page
     "console": frozenset({"admin", "manager", "analyst"}),      # the Cypher console and named queries
     "audit_all": frozenset({"admin", "manager", "analyst"}),    # everyone's audit entries (staff: their own)
+    "explore": frozenset({"admin", "manager", "analyst", "staff"}),  # the graph explorer (staff: within their Reach)
     "manage": frozenset({"admin", "manager"}),                  # coverage, teams, departures, plans; record anything
     "import": frozenset({"admin"}),                             # bulk imports
     "users": frozenset({"admin"}),                              # logins and tokens
@@ -42,6 +43,7 @@ _WHO = {
     "read_all": "managers, analysts and admins; staff see the clients they cover",
     "console": "managers, analysts and admins",
     "audit_all": "managers, analysts and admins; staff see only their own changes in the audit trail",
+    "explore": "every user (staff see themselves, their teams and the clients they may read)",
     "manage": "only managers and admins",
     "import": "only admins",
     "users": "only admins",
@@ -94,12 +96,12 @@ def require(user: User, capability: str, what: str) -> None:
 
 # -- recording about a client (split authority) -----------------------------------------------------
 def refusal(user: User, action: str, view: Records, day: date, today: date,
-            ownership: Mapping[int, Iterable[str]]) -> str | None:
+            ownership: Mapping[int, Iterable[str]], zone: tzinfo = timezone.utc) -> str | None:
     """Why `user` may not record `action` for the client of `view` dated `day` (None: they may).
 
     `view` is the client's view: the client, every tier, its coverage with the coverers' staff
     records, and its handovers. `today` is when the change is made: a person's authority is the
-    one they hold now, whatever day the event is dated.
+    one they hold now, whatever day the event is dated. Days are the organisation's (`zone`).
     """
     if may(user, "manage"):
         return None
@@ -122,7 +124,7 @@ def refusal(user: User, action: str, view: Records, day: date, today: date,
         return f"split authority: {user.staff} has no tier, so owns no stage"
     if action == "handover":
         # The tier that holds the client's current stage is the one that hands it on.
-        current = client_stage(view, day)
+        current = client_stage(view, day, zone)
         if current != tier:
             return f"split authority: {client} is in stage {current!r}; only its {current} tier hands it on, not {tier}"
     else:
@@ -138,21 +140,22 @@ def refusal(user: User, action: str, view: Records, day: date, today: date,
 
 
 def authorise_record(user: User, action: str, view: Records, day: date, today: date,
-                     ownership: Mapping[int, Iterable[str]]) -> None:
-    reason = refusal(user, action, view, day, today, ownership)
+                     ownership: Mapping[int, Iterable[str]], zone: tzinfo = timezone.utc) -> None:
+    reason = refusal(user, action, view, day, today, ownership, zone)
     if reason is not None:
         raise PermissionDenied(reason)
 
 
-def client_stage(view: Records, day: date) -> str | None:
-    """The client's stage on `day`, from its view (latest handover, else declared, else the first tier)."""
+def client_stage(view: Records, day: date, zone: tzinfo = timezone.utc) -> str | None:
+    """The client's stage on `day` (in `zone`), from its view (latest handover, else declared, else the first tier)."""
     handovers = [i for i in view.interactions if i.kind == "handover"]
-    return stage_on(view.clients[0].stage, handovers, day, first_tier(view.tiers))
+    return stage_on(view.clients[0].stage, handovers, day, first_tier(view.tiers), zone)
 
 
-def client_actions(user: User, view: Records, today: date, ownership: Mapping[int, Iterable[str]]) -> set[str]:
+def client_actions(user: User, view: Records, today: date, ownership: Mapping[int, Iterable[str]],
+                   zone: tzinfo = timezone.utc) -> set[str]:
     """Everything `user` may do to this client today: the forms and buttons a page offers."""
-    actions = {a for a in RECORD_ACTIONS if refusal(user, a, view, today, today, ownership) is None}
+    actions = {a for a in RECORD_ACTIONS if refusal(user, a, view, today, today, ownership, zone) is None}
     if may(user, "manage"):
         actions |= set(MANAGE_ACTIONS)
     return actions
@@ -194,3 +197,42 @@ def require_read_staff(user: User, staff: str) -> None:
 def active_person(person: Staff | None, today: date) -> bool:
     """Whether a staff login may still act at all: its staff member has not left."""
     return person is not None and staff_active(person, today)
+
+
+# -- the graph explorer ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reach:
+    """What a staff user may see and open in the graph explorer today: themselves, their active teams and the
+    clients they may read (the rule of may_read_client, for all their clients at once)."""
+
+    staff: str
+    teams: frozenset[str]
+    clients: frozenset[str]            # every client they may read: covered today, or engaged today by one of their teams
+    covered: frozenset[str]            # the clients they cover today: their own clients
+
+    def may_open(self, label: str, key: str) -> bool:
+        """Whether they may open this node (see its neighbours): themselves, one of their teams, a client they may read."""
+        return ((label == "Staff" and key == self.staff) or (label == "Team" and key in self.teams)
+                or (label == "Client" and key in self.clients))
+
+    def nodes(self) -> list[str]:
+        """The nodes they may open, as 'Label:key' (what their search looks through)."""
+        return sorted([f"Staff:{self.staff}"] + [f"Team:{t}" for t in self.teams] + [f"Client:{c}" for c in self.clients])
+
+
+def explorer_reach(user: User, my_view: Records | None, team_views: Iterable[Records], today: date) -> Reach | None:
+    """None when `user` reads the whole graph; else their Reach. `team_views` are the views of the teams they belong to.
+
+    Decided on today, like may_read_client: a released or departed person reaches nothing.
+    """
+    if may(user, "read_all"):
+        return None
+    if not may(user, "explore") or not user.staff or my_view is None:
+        raise PermissionDenied("The graph explorer is for " + _WHO["explore"] + "; this login is not linked to a staff member")
+    me = my_view.staff[0]
+    people = {me.id: me}
+    covered = {c.client for c in my_view.coverage if coverage_active(c, people, today)}
+    teams = {m.team for m in my_view.memberships if membership_active(m, people, today)}
+    engaged = {e.client for view in team_views for e in view.engagements
+               if e.team in teams and span_active(e.since, e.until, today)}
+    return Reach(me.id, frozenset(teams), frozenset(covered | engaged), frozenset(covered))

@@ -18,7 +18,7 @@ __all__ = ["Param", "NamedQuery", "QueryLibrary", "load_library", "library", "Qu
            "Bound", "bind", "ANALYST_KINDS"]
 
 PARAM_TYPES = ("date", "datetime", "int", "float", "string", "bool", "list<string>", "list<map>", "map")
-KINDS = ("report", "extract", "write", "read", "schema")
+KINDS = ("report", "extract", "write", "read", "schema", "command")
 #: Kinds that only read: they run in READ transactions (routed to readers in a cluster), and analysts may run them.
 ANALYST_KINDS = ("report", "extract", "read")
 

@@ -10,6 +10,7 @@ from graphcrm.config import Settings
 from graphcrm.errors import NotFound
 from graphcrm.model import GRADE_ORDER
 from graphcrm.permissions import User, client_actions, may, require_read_client, require_read_staff
+from graphcrm.times import day_in
 from graphcrm.rules import (
     active_coverers, client_risk, coverage_active, first_tier, grade_on, membership_active, span_active, staff_active,
     stage_on, tiers_in_order,
@@ -41,8 +42,9 @@ def client_page(store, settings: Settings, user: User, client: str, day: date, t
     staff = {s.id: s for s in view.staff}
     assessments = sorted((i for i in view.interactions if i.kind == "assessment"), key=lambda i: (i.at, i.id))
     handovers = [i for i in view.interactions if i.kind == "handover"]
-    grade = grade_on(record.grade, assessments, day)
-    stage = stage_on(record.stage, handovers, day, first_tier(tiers))
+    zone = settings.policy.zone
+    grade = grade_on(record.grade, assessments, day, zone)
+    stage = stage_on(record.stage, handovers, day, first_tier(tiers), zone)
     required = settings.policy.min_per_tier[grade]
     active = active_coverers(view.coverage, staff, day)
     coverage_rows = []
@@ -69,8 +71,8 @@ def client_page(store, settings: Settings, user: User, client: str, day: date, t
         "client": record, "grade": grade, "stage": stage, "tiers": tiers, "coverage": coverage_rows, "flags": flags,
         "teams": sorted({e.team for e in view.engagements if span_active(e.since, e.until, day)}),
         "grade_history": [{"at": a.at, "grade": a.grade, "score": a.score, "staff": a.staff} for a in reversed(assessments)],
-        "interactions": interactions[:200], "needs": needs, "last": interactions[0].day if interactions else None,
-        "risk": risk, "actions": sorted(client_actions(user, view, today, settings.ownership)),
+        "interactions": interactions[:200], "needs": needs, "last": day_in(interactions[0].at, zone) if interactions else None,
+        "risk": risk, "actions": sorted(client_actions(user, view, today, settings.ownership, zone)),
         "changes": recent_changes(store, settings, day, client=client),
     }
 

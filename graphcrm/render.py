@@ -132,7 +132,7 @@ def report_output(result) -> Output:
 
 def analyst_output(result) -> Output:
     rows = [dict(zip(result.columns, row)) for row in result.rows]
-    document = {"columns": result.columns, "rows": to_json_value(rows), "truncated": result.truncated}
+    document = {"columns": result.columns, "rows": to_json_value(rows), "truncated": result.truncated, "cut": result.cut}
     cut = {"rows": ", truncated at the row cap", "bytes": ", truncated at the size cap"}.get(result.cut or "", "")
     if result.truncated and not cut:
         cut = ", truncated at the row cap"

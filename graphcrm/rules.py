@@ -7,18 +7,21 @@ Cypher side writes the same rules as the patterns listed in cypher/README.md.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable, Mapping
 
 from graphcrm.model import Coverage, Interaction, Membership, Staff, Tier
+from graphcrm.times import day_end
+
+UTC = timezone.utc
 
 __all__ = [
     "staff_active", "span_active", "coverage_active", "membership_active", "can_end_on",
-    "in_window", "window_start", "round3",
-    "tiers_in_order", "first_tier", "latest_on_or_before", "grade_on", "stage_on",
-    "active_coverers", "client_risk", "risk_flags", "concentration", "concentration_of", "shortfall",
-    "history_start", "records_history_start",
+    "in_window", "window_start", "window_moments", "round3",
+    "tiers_in_order", "first_tier", "latest_on_or_before", "grade_on", "stage_on", "grade_of", "stage_of",
+    "active_coverers", "active_staff_ids", "coverers_by_client", "client_risk", "risk_flags", "concentration",
+    "concentration_of", "shortfall", "history_start", "records_history_start",
 ]
 
 
@@ -60,6 +63,14 @@ def in_window(d: date, day: date, days: int) -> bool:
     return window_start(day, days) < d <= day
 
 
+def window_moments(day: date, days: int, zone: tzinfo = UTC) -> tuple[datetime, datetime]:
+    """The window of `days` days up to `day` as moments: an interaction is in it when start <= at < end.
+
+    The same days as in_window on the interaction's calendar day in `zone`, without converting each `at`.
+    """
+    return day_end(window_start(day, days), zone), day_end(day, zone)
+
+
 def round3(x: float | None) -> float | None:
     """Round half up to 3 decimals on the shortest decimal form, as Cypher's round(x, 3) does."""
     if x is None:
@@ -78,32 +89,64 @@ def first_tier(tiers: Iterable[Tier]) -> str | None:
     return next((t.key for t in tiers_in_order(tiers) if t.level == 1), None)
 
 
-def latest_on_or_before(interactions: Iterable[Interaction], day: date) -> Interaction | None:
-    """The latest interaction (by `at`, then id) whose day is on or before `day`."""
+def latest_on_or_before(interactions: Iterable[Interaction], day: date, zone: tzinfo = UTC) -> Interaction | None:
+    """The latest interaction (by `at`, then id) whose calendar day in `zone` is on or before `day`."""
+    end = day_end(day, zone)
     best = None
     for i in interactions:
-        if i.day <= day and (best is None or (i.at, i.id) > (best.at, best.id)):
+        if i.at < end and (best is None or (i.at, i.id) > (best.at, best.id)):
             best = i
     return best
 
 
-def grade_on(declared: str | None, assessments: Iterable[Interaction], day: date) -> str:
+def grade_on(declared: str | None, assessments: Iterable[Interaction], day: date, zone: tzinfo = UTC) -> str:
     """Grade of the latest assessment on or before `day`; else the declared grade; else 'ungraded'."""
-    latest = latest_on_or_before(assessments, day)
+    return grade_of(latest_on_or_before(assessments, day, zone), declared)
+
+
+def grade_of(latest: Interaction | None, declared: str | None) -> str:
+    """The grade given the latest assessment on or before the day (found by any means, e.g. a timeline)."""
     if latest is not None and latest.grade:
         return latest.grade
     return declared or "ungraded"
 
 
-def stage_on(declared: str | None, handovers: Iterable[Interaction], day: date, first: str | None) -> str | None:
-    """Stage of the latest handover on or before `day`; else the declared stage; else the level-1 tier."""
-    latest = latest_on_or_before(handovers, day)
+def stage_of(latest: Interaction | None, declared: str | None, first: str | None) -> str | None:
+    """The stage given the latest handover on or before the day (found by any means, e.g. a timeline)."""
     if latest is not None and latest.stage:
         return latest.stage
     return declared or first
 
 
+def stage_on(declared: str | None, handovers: Iterable[Interaction], day: date, first: str | None,
+             zone: tzinfo = UTC) -> str | None:
+    """Stage of the latest handover on or before `day`; else the declared stage; else the level-1 tier."""
+    return stage_of(latest_on_or_before(handovers, day, zone), declared, first)
+
+
 # -- coverage and the key-person flags --------------------------------------------------------------
+def active_staff_ids(staff: Mapping[str, Staff], day: date) -> set[str]:
+    """Ids of the staff active on `day` (staff_active)."""
+    return {sid for sid, s in staff.items() if (s.joined is None or s.joined <= day) and (s.left is None or s.left > day)}
+
+
+def coverers_by_client(coverage: Iterable[Coverage], active: set[str], day: date) -> dict[str, dict[str, set[str]]]:
+    """client -> tier key -> ids of staff actively covering that stage on `day` (coverage_active over a whole
+    organisation at once; `active` is active_staff_ids for the same day)."""
+    found: dict[str, dict[str, set[str]]] = {}
+    for c in coverage:
+        if c.staff in active and (c.since is None or c.since <= day) and (c.until is None or c.until > day):
+            tiers = found.get(c.client)
+            if tiers is None:
+                tiers = found[c.client] = {}
+            staff = tiers.get(c.tier)
+            if staff is None:
+                tiers[c.tier] = {c.staff}
+            else:
+                staff.add(c.staff)
+    return found
+
+
 def active_coverers(coverage: Iterable[Coverage], staff: Mapping[str, Staff], day: date) -> dict[str, set[str]]:
     """Tier key -> ids of the staff actively covering that stage on `day` (one client's coverage)."""
     found: dict[str, set[str]] = defaultdict(set)
@@ -113,23 +156,25 @@ def active_coverers(coverage: Iterable[Coverage], staff: Mapping[str, Staff], da
     return found
 
 
-def concentration(interactions: Iterable[Interaction], t: date, policy) -> tuple[str | None, float | None]:
+def concentration(interactions: Iterable[Interaction], t: date, policy, zone: tzinfo | None = None
+                  ) -> tuple[str | None, float | None]:
     """The staff member in >= concentration_share of the client's interactions in the window (DESIGN 5.3), and the share."""
-    start = window_start(t, policy.concentration_window_days)      # the window is start < day <= t
-    window = [i for i in interactions if start < i.day <= t]
+    start, end = window_moments(t, policy.concentration_window_days, zone or policy.zone)
+    return concentration_of([i.staff for i in interactions if start <= i.at < end], policy)
+
+
+def concentration_of(window: list[tuple[str, ...]], policy) -> tuple[str | None, float | None]:
+    """concentration() given the participants of each of the client's interactions in the window."""
+    if len(window) < policy.concentration_min_interactions or not window:
+        return None, None
     took_part: dict[str, int] = defaultdict(int)
-    for i in window:
-        for s in i.staff:
+    for staff in window:
+        for s in staff:
             took_part[s] += 1
-    return concentration_of(took_part, len(window), policy)
-
-
-def concentration_of(took_part: Mapping[str, int], total: int, policy) -> tuple[str | None, float | None]:
-    """The concentration rule on counts: `total` interactions in the window, `took_part[s]` of them with s."""
-    if total < policy.concentration_min_interactions or not total or not took_part:
+    if not took_part:
         return None, None
     staff, n = min(took_part.items(), key=lambda kv: (-kv[1], kv[0]))
-    share = n / total
+    share = n / len(window)
     if share >= policy.concentration_share:
         return staff, round3(share)
     return None, None
@@ -141,14 +186,18 @@ def shortfall(count: int, required: int) -> int:
 
 
 def client_risk(coverers: Mapping[str, set[str]], tier_keys: list[str], interactions: Iterable[Interaction], t: date,
-                policy, grade: str) -> dict[str, Any]:
+                policy, grade: str, window: list[tuple[str, ...]] | None = None) -> dict[str, Any]:
     """The key-person flags of one client (DESIGN 5.3): the one home of these rules, for the report and the client page.
 
     A single-point tier is a flag only where the grade's policy asks for redundancy
     (min_per_tier >= 2): otherwise the same tier's pool replaces that one person.
     `single_point_tiers` lists them either way, as information; `single_point_flag` says whether they count.
+    `window`, when given, is the participants of the client's interactions in the concentration window
+    (already chosen, e.g. by a store's index); otherwise they are picked from `interactions`.
     """
-    return risk_flags(coverers, tier_keys, policy, grade, *concentration(interactions, t, policy))
+    conc_owner, conc_share = (concentration_of(window, policy) if window is not None
+                              else concentration(interactions, t, policy))
+    return risk_flags(coverers, tier_keys, policy, grade, conc_owner, conc_share)
 
 
 def risk_flags(coverers: Mapping[str, set[str]], tier_keys: list[str], policy, grade: str,
@@ -187,7 +236,10 @@ def history_start(new: Any, old: Any) -> date | None:
              "Engagement": ("since", "until")}
     kind = type(new).__name__
     if kind == "Interaction":
-        return new.day if old is None else min(new.day, old.day)
+        # Its calendar day is its day in the organisation's zone, never more than a day before its UTC day
+        # (zones run from UTC-12 to UTC+14): a day early keeps the cache honest in every zone.
+        first = new.day if old is None else min(new.day, old.day)
+        return first - timedelta(days=1)
     if kind == "Need":
         return new.detected if old is None else min(new.detected, old.detected)
     if kind not in dated:

@@ -21,7 +21,7 @@ from graphcrm.permissions import LOG_KINDS, User, acts_as_staff, authorise_recor
 from graphcrm.render import to_json_value
 from graphcrm.rules import can_end_on, span_active, staff_active
 from graphcrm.stores.protocol import Planned, Scope, Snapshot
-from graphcrm.times import parse_moment
+from graphcrm.times import day_in, parse_moment
 
 __all__ = ["Service", "Change", "LOG_KINDS"]
 
@@ -38,6 +38,7 @@ class Change:
     records: Records
     audit: AuditEntry | None
     message: str
+    plan: Any = None            # an import's ImportPlan: new, changed and unchanged records per kind
 
 
 def _digest(*parts: Any) -> str:
@@ -68,7 +69,7 @@ class Service:
         now = self.clock()
         if at is None:
             return now
-        at = parse_moment(at, "at")
+        at = parse_moment(at, "at", self.zone)
         if at > now + _FUTURE_SLACK:
             raise ChangeRefused(f"{at.isoformat()} is in the future")
         return at
@@ -99,8 +100,13 @@ class Service:
             raise ChangeRefused(f"unknown client {client!r}")
         return view
 
+    @property
+    def zone(self):
+        """The organisation's time zone: the days of events and of 'today' are its days."""
+        return self.settings.policy.zone
+
     def _today(self) -> date:
-        return self.clock().date()
+        return day_in(self.clock(), self.zone)
 
     # -- recording interactions, assessments, handovers and needs ----------------------------
     def log_interaction(self, user: User, client: str, kind: str, at: datetime | None = None,
@@ -123,7 +129,7 @@ class Service:
         def check(view: Records, day: date) -> None:
             if stage not in {t.key for t in view.tiers}:
                 raise ChangeRefused(f"stage {stage!r} is not a tier ({', '.join(t.key for t in view.tiers)})")
-            if stage == client_stage(view, day):
+            if stage == client_stage(view, day, self.zone):
                 raise ChangeRefused(f"{client} is already in stage {stage!r}")
 
         return self._record(user, client, "handover", at, staff, summary, id, check=check, stage=stage)
@@ -140,9 +146,10 @@ class Service:
 
         def plan(snapshot: Snapshot):
             view = self._client(snapshot, client)
+            day = day_in(when, self.zone)
             if check is not None:
-                check(view, when.date())
-            authorise_record(user, kind, view, when.date(), self._today(), self.settings.ownership)
+                check(view, day)
+            authorise_record(user, kind, view, day, self._today(), self.settings.ownership, self.zone)
             missing = sorted(people - set(snapshot.people))
             if missing:
                 raise ChangeRefused(f"unknown staff member {missing[0]!r}")
@@ -177,7 +184,7 @@ class Service:
 
         def plan(snapshot: Snapshot):
             view = self._client(snapshot, client)
-            authorise_record(user, "need", view, when, today, self.settings.ownership)
+            authorise_record(user, "need", view, when, today, self.settings.ownership, self.zone)
             if captured is not None and captured not in snapshot.people:
                 raise ChangeRefused(f"unknown staff member {captured!r}")
             stored = snapshot.needs.get(id) if id else None
@@ -367,19 +374,25 @@ class Service:
 
     # -- bulk imports --------------------------------------------------------------------------------
     def import_records(self, user: User, records: Records, source: str,
-                       progress: Callable[[int], None] | None = None) -> Change:
-        """A validated import: every record upserted (re-importing changes nothing), then one audit entry of who
-        imported what. The entry follows the data: it never claims an import that did not complete."""
+                       progress: Callable[[int], None] | None = None, dry_run: bool = False) -> Change:
+        """A validated import: the new and changed records upserted (re-importing changes nothing), then one audit
+        entry of who imported what. The entry follows the data: it never claims an import that did not complete.
+        A dry run only says what would change (`Change.plan`), and writes nothing."""
+        from graphcrm.importplan import plan_import
+
         require(user, "import", "Importing data")
-        counts = {kind: n for kind, n in records.counts().items() if n}
-        self.store.write(records, progress=progress)
-        entry = self._entry(user, "import", f"import:{source}", None,
-                            {"records": counts, "at": self.clock().isoformat()})
+        plan = plan_import(records, self.store.stored_versions(records))
+        target = f"import:{source}"
+        if dry_run:
+            return Change("import", target, plan.changes, None, f"dry run, nothing written: {plan.headline()}", plan)
+        if not plan.nothing_changed:
+            self.store.write(plan.changes, progress=progress)
+        entry = self._entry(user, "import", target, None,
+                            {"records": plan.as_dict(), "at": self.clock().isoformat()})
         self.store.write(Records(), audit=entry)
-        if self.on_commit is not None:
+        if self.on_commit is not None and not plan.nothing_changed:
             self.on_commit()
-        described = ", ".join(f"{n} {kind}" for kind, n in counts.items()) or "nothing"
-        return Change("import", f"import:{source}", records, entry, f"imported {described}")
+        return Change("import", target, plan.changes, entry, f"imported: {plan.headline()}", plan)
 
     # -- the audit trail -----------------------------------------------------------------------
     def audit(self, user: User, actor: str | None = None, action: str | None = None, target: str | None = None,

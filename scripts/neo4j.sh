@@ -69,12 +69,24 @@ server.https.enabled=false
 dbms.security.auth_enabled=true
 dbms.usage_report.enabled=false
 server.memory.pagecache.size=$pagecache
-dbms.memory.transaction.total.max=1500m
-db.memory.transaction.max=1g
+db.tx_log.rotation.retention_policy=1 days 512M
+
+# Recommended for every graphcrm server, production included (README, "Analyst queries"). They are a
+# second line: the analyst guard (graphcrm/guard/) holds against a server with Neo4j's defaults and
+# relies on none of them.
+# No transaction outlives this, whoever opened it (the guard sets its own, shorter, per query).
 db.transaction.timeout=120s
 db.lock.acquisition.timeout=30s
-db.tx_log.rotation.retention_policy=1 days 512M
+# Memory one transaction, and all of them together, may take (tracked allocations: operators' state).
+db.memory.transaction.max=1g
+dbms.memory.transaction.total.max=1500m
+# LOAD CSV may not read the server's own files (file URLs would anyway stay inside import/, set above).
 dbms.security.allow_csv_import_from_file_urls=false
+# Production also: no plugins (APOC, GDS) unless reviewed, and LOAD CSV kept off every network address.
+# The second is an internal (unsupported) setting: a seat belt, not the lock. This development and test
+# server leaves URLs open, as Neo4j does by default, so the tests prove the guard alone stops SSRF.
+#dbms.security.procedures.allowlist=db.labels,db.relationshipTypes,db.propertyKeys,db.schema.*
+#internal.dbms.cypher_ip_blocklist=0.0.0.0/0,::/0
 CONF
     if [ ! -f "$home/data/dbms/auth.ini" ]; then
         NEO4J_HOME="$home" NEO4J_CONF="$home/conf" java -Xmx512m -cp "$home/lib/*" org.neo4j.cli.AdminTool \

@@ -26,8 +26,14 @@ def spans(draw):
     return since, until
 
 
+#: Hours (UTC) interactions happen at: few, so several share an `at` and the id breaks the tie.
+HOURS = (9, 17)
+#: Hours that fall on another calendar day in UTC+8 or UTC-5 (the time-zone parity tests use them).
+ZONE_HOURS = (0, 3, 9, 15, 16, 17, 23)
+
+
 @st.composite
-def organisations(draw) -> Records:
+def organisations(draw, hours=HOURS) -> Records:
     n_tiers = draw(st.integers(1, 3))
     tiers = [Tier(f"t{k}", k, f"Tier {k}") for k in range(1, n_tiers + 1)]
     keys = [t.key for t in tiers]
@@ -62,8 +68,7 @@ def organisations(draw) -> Records:
     for n in range(draw(st.integers(0, 25))):
         kind = draw(st.sampled_from(KINDS))
         day = draw(days(nullable=False))
-        # Few distinct hours, so several interactions share an `at` and the id breaks the tie.
-        at = datetime(day.year, day.month, day.day, draw(st.sampled_from([9, 17])), tzinfo=timezone.utc)
+        at = datetime(day.year, day.month, day.day, draw(st.sampled_from(hours)), tzinfo=timezone.utc)
         participants = tuple(sorted(draw(st.sets(st.sampled_from(staff_ids), max_size=3))))
         interactions.append(Interaction(
             f"I{n:03d}", draw(st.sampled_from(client_ids)), kind, at, participants,

@@ -15,11 +15,12 @@ PACKAGE = ROOT / "graphcrm"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("graphcrm.errors", "graphcrm.model", "graphcrm.paths", "graphcrm.bulk", "graphcrm.csvformat")),
     ("domain", ("graphcrm.rules", "graphcrm.times", "graphcrm.config", "graphcrm.render", "graphcrm.queries",
-                "graphcrm.graphindex", "graphcrm.guard", "graphcrm.permissions", "graphcrm.generator",
-                "graphcrm.exporter", "graphcrm.importer", "graphcrm.mapping")),
+                "graphcrm.graphindex", "graphcrm.activity", "graphcrm.guard", "graphcrm.permissions", "graphcrm.generator",
+                "graphcrm.exporter", "graphcrm.importer", "graphcrm.mapping", "graphcrm.sources",
+                "graphcrm.importplan")),
     ("reports", ("graphcrm.reports",)),
     ("stores", ("graphcrm.stores",)),
-    ("application", ("graphcrm.service", "graphcrm.readmodel", "graphcrm.analyst")),
+    ("application", ("graphcrm.service", "graphcrm.readmodel", "graphcrm.analyst", "graphcrm.graphview")),
     ("edges", ("graphcrm.cli", "graphcrm.webapp")),
 ]
 

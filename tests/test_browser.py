@@ -30,22 +30,65 @@ XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=1">'
 PASSWORDS = {role: f"demo-{role}-password" for role in ("admin", "manager", "analyst", "staff")}
 
 
+#: One payload per kind of attack; each field below gets one, so every page shows several kinds.
+PAYLOADS = [
+    XSS,
+    '"><svg onload="window.__xss=1"><x a="',
+    "</script><script>window.__xss=1</script>",
+    "javascript:window.__xss=1//",
+    "<iframe srcdoc=\"<script>parent.__xss=1</script>\"></iframe>",
+    "{{ 7*7 }}<details open ontoggle=\"window.__xss=1\">",
+]
+
+
+def _payload(n: int) -> str:
+    return PAYLOADS[n % len(PAYLOADS)]
+
+
 def _organisation():
+    """A generated organisation with a script payload in every text field a page shows (names, summaries, needs,
+    team names, industry, tier names and duties; audit texts and report and console cells follow from them)."""
+    from graphcrm.model import Coverage, Engagement, Membership
+
     today = date.today()
     records = generate("S", 3, today)
-    evil = Client("X<1>", XSS, "evil", "A", 1000.0, None)
+    evil = Client("X<1>", XSS, _payload(1), "A", 1000.0, None)
     records.clients.append(evil)
+    records.clients = [replace(c, industry=_payload(2)) if c.id == "C0001" else c for c in records.clients]
     intel = next(s for s in records.staff if s.tier == "intel" and s.left is None)
-    from graphcrm.model import Coverage
     records.coverage.append(Coverage(intel.id, evil.id, "intel", "lead", today - timedelta(days=30)))
     records.interactions.append(Interaction("XSS-1", evil.id, "contact", datetime.now(timezone.utc) - timedelta(days=1), (intel.id,), summary=XSS))
+    records.interactions.append(Interaction("XSS-2", evil.id, "contact", datetime.now(timezone.utc) - timedelta(days=2), (intel.id,),
+                                            summary=_payload(3)))
     records.needs.append(Need("XSS-N", evil.id, today - timedelta(days=2), XSS, XSS, intel.id))
+    records.needs.append(Need("XSS-N2", evil.id, today - timedelta(days=3), _payload(4), _payload(5), intel.id))
     records.staff = [replace(s, name=XSS) if s.id == intel.id else s for s in records.staff]
+    records.tiers = [replace(t, name=_payload(t.level), duty=_payload(t.level + 3)) for t in records.tiers]
+    evil_team = records.teams[0]
+    records.teams[0] = replace(evil_team, name=_payload(1))
+    records.memberships.append(Membership(intel.id, evil_team.id, today - timedelta(days=40)))
+    records.engagements.append(Engagement(evil_team.id, evil.id, today - timedelta(days=40)))
     return records
 
 
+def _evil_audit(app):
+    """Audit entries whose before and after texts carry payloads, made the way a user makes them."""
+    from graphcrm.permissions import User
+
+    state = app.extensions["graphcrm"]
+    admin = User("seed@demo.example", "admin")
+    state.service.log_interaction(admin, "X<1>", "communication", summary=_payload(2), id="XSS-AUDIT")
+    state.service.record_need(admin, "X<1>", _payload(4), source=_payload(0))
+    intel = next(c.staff for c in state.store.client_view("X<1>").coverage if c.until is None)
+    state.service.assign(admin, intel, "X<1>", "planning", "backup", date.today() - timedelta(days=10))
+    state.service.release(admin, intel, "X<1>", "planning")
+
+
 def _serve(url: str, tmp: Path):
-    app = create_app({"GRAPHCRM_STORE": url, "GRAPHCRM_DEMO": True, "GRAPHCRM_AUTH_DB": str(tmp / "auth.db")})
+    # Every browser test logs in from 127.0.0.1: the address limit is raised so the suite is not throttled.
+    app = create_app({"GRAPHCRM_STORE": url, "GRAPHCRM_DEMO": True, "GRAPHCRM_AUTH_DB": str(tmp / "auth.db"),
+                      "GRAPHCRM_LOGIN_LIMITS": {"address": "1000 per 5 minutes"}})
+    _evil_audit(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return app, server
@@ -137,7 +180,7 @@ def test_login_page_shows_demo_logins_and_refuses_a_wrong_password(watched, base
     ("admin", ["Dashboard", "Graph", "Reports", "Console", "Import", "Audit"]),
     ("manager", ["Dashboard", "Graph", "Reports", "Console", "Audit"]),
     ("analyst", ["Dashboard", "Graph", "Reports", "Console", "Audit"]),
-    ("staff", ["My clients", "Audit"]),
+    ("staff", ["My clients", "Graph", "Audit"]),
 ])
 def test_each_role_logs_in_and_sees_its_menu(watched, base_url, role, nav):
     login(watched, base_url, role)
@@ -176,15 +219,15 @@ def test_graph_search_expand_layouts_filters_and_png(watched, base_url):
     watched.wait_for_function("() => document.body.dataset.graphReady === '1' && cy.nodes().length > 1")
     before = watched.evaluate("cy.nodes().length")
     staff = watched.evaluate("cy.nodes(\"[label = 'Staff']\").first().id()")
-    watched.evaluate(f"cy.getElementById({staff!r}).emit('dbltap')")
+    watched.evaluate(f"cy.getElementById({staff!r}).emit('dbltap') && null")
     watched.wait_for_function(f"() => cy.nodes().length > {before}")
-    for layout in ("concentric", "fcose", "tiered"):
+    for layout in ("concentric", "fcose", "lanes"):
         watched.select_option("#layout", layout)
         watched.wait_for_function("() => document.body.dataset.graphReady === '1'")
     watched.select_option("#filter-grade", "A")
     assert watched.evaluate("cy.nodes('.faded').length") > 0
     watched.select_option("#filter-grade", "")
-    watched.evaluate(f"cy.getElementById({staff!r}).emit('tap')")
+    watched.evaluate(f"cy.getElementById({staff!r}).emit('tap') && null")
     assert "Staff" in watched.locator("#info").inner_text()
     with watched.expect_download() as download:
         watched.click("#png")
@@ -200,7 +243,7 @@ def test_neighbourhood_is_capped_with_a_more_node(watched, base_url):
     shown = watched.evaluate("cy.nodes().length")
     if more:
         assert more[0].startswith("+")
-        watched.evaluate("cy.nodes(\"[label = 'More']\").first().emit('dbltap')")
+        watched.evaluate("cy.nodes(\"[label = 'More']\").first().emit('dbltap') && null")
         watched.wait_for_function(f"() => cy.nodes().length > {shown}")
 
 
@@ -351,19 +394,66 @@ def test_import_page_shows_row_errors_and_imports_good_files(watched, base_url, 
     good.write_text("id,name,grade\nNEW1,New Client,B\n", encoding="utf-8")
     watched.set_input_files("input[name=files]", str(good))
     watched.click("#import-form button[type=submit]")
-    assert "imported 1 clients" in watched.locator(".flash.ok").inner_text()
+    assert "imported: 1 new, 0 changed, 0 unchanged" in watched.locator(".flash.ok").inner_text()
+    assert "clients" in watched.locator("#import-summary").inner_text()
     shot(watched, "import")
 
 
+def _no_script_ran(page, where):
+    assert page.evaluate("window.__xss") is None, where
+    assert page.dialogs == [], where
+
+
+def _visit_all(page, base, paths):
+    for path in paths:
+        page.goto(base + path)
+        if path.startswith("/graph"):
+            page.wait_for_function("() => document.body.dataset.graphReady === '1'")
+            page.evaluate("cy.nodes().forEach(n => n.emit('tap'))")            # every node's info panel
+        _no_script_ran(page, path)
+
+
 def test_stored_script_payloads_never_run(watched, base_url):
+    """Every text field a page shows carries a payload (see _organisation): none runs, on any page."""
     login(watched, base_url, "manager")
     evil = "X%3C1%3E"
-    for path in (f"/clients/{evil}", "/reports/coverage", "/reports/key_person_risk", "/audit", f"/graph?node=Client:{evil}"):
-        watched.goto(base_url + path)
-        if "graph" in path:
-            watched.wait_for_function("() => document.body.dataset.graphReady === '1'")
-            watched.evaluate("cy.nodes().forEach(n => n.emit('tap'))")
-        assert watched.evaluate("window.__xss") is None, path
-        assert watched.dialogs == [], path
-    assert XSS in watched.locator("body").inner_text() or "<script>" in watched.content()
-    shot(watched, "xss-graph")
+    intel = watched.evaluate("fetch('/api/clients/X%3C1%3E').then(r => r.json()).then(p => p.coverage[0].staff[0])")
+    paths = [f"/clients/{evil}", "/clients/C0001", f"/staff/{intel}", "/", "/reports/coverage", "/reports/key_person_risk",
+             "/reports/team_coverage", "/reports/staff_load", "/audit", f"/graph?node=Client:{evil}", "/graph?node=Tier:intel",
+             f"/graph?node=Staff:{intel}", "/console?query=coverage"]
+    _visit_all(watched, base_url, paths)
+    watched.goto(f"{base_url}/console?query=coverage")
+    watched.click("#console-form button[type=submit]")                  # console cells: the coverage rows with names
+    assert watched.locator("#result-table tbody tr").count() > 0
+    _no_script_ran(watched, "console")
+    watched.goto(f"{base_url}/graph")
+    watched.wait_for_function("() => document.body.dataset.graphReady === '1'")
+    watched.fill("#q", "X<1")                                             # search results list the evil names
+    watched.wait_for_function("() => document.querySelectorAll('#results button').length > 0")
+    _no_script_ran(watched, "graph search")
+    watched.goto(f"{base_url}/audit")
+    audit = watched.locator("body").inner_text()
+    assert "XSS-AUDIT" in audit or "X<1>" in audit
+    shown = watched.locator("body").inner_text()
+    assert any(payload in shown for payload in PAYLOADS)              # shown as text, not run
+    shot(watched, "xss-audit")
+
+
+def test_stored_script_payloads_never_run_for_staff(watched, base_url):
+    login(watched, base_url, "staff")
+    _visit_all(watched, base_url, ["/", "/audit"])
+
+
+def test_stored_script_payloads_never_run_in_the_neo4j_console(watched, neo4j_live_server):
+    login(watched, neo4j_live_server, "analyst")
+    watched.goto(f"{neo4j_live_server}/console")
+    watched.fill("#cypher", "MATCH (n) WHERE n:Client OR n:Team OR n:Tier OR n:Need OR n:Interaction "
+                            "RETURN n, n.name AS name, n.summary AS summary, n.industry AS industry LIMIT 400")
+    watched.click("#console-form button[type=submit]")
+    watched.wait_for_selector("#result-table")
+    _no_script_ran(watched, "console table")
+    watched.click("[data-show=result-graph]")
+    watched.wait_for_function("() => window.consoleCy && consoleCy.nodes().length > 1")
+    watched.evaluate("consoleCy.nodes().forEach(n => n.emit('tap'))")
+    _no_script_ran(watched, "console graph")
+    _visit_all(watched, neo4j_live_server, ["/clients/X%3C1%3E", "/audit", "/reports/coverage", "/graph?node=Client:X%3C1%3E"])

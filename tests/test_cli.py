@@ -42,7 +42,7 @@ def test_generate_import_export_round_trip(tmp_path):
     url = f"sqlite:///{tmp_path / 'g.db'}"
     assert run("generate", "--size", "S", "--seed", "7", "--out", str(tmp_path / "gen")).returncode == 0
     imported = run("--store", url, "import", str(tmp_path / "gen"))
-    assert imported.returncode == 0 and "300 clients" in imported.stdout
+    assert imported.returncode == 0 and "clients: 300 new, 0 changed, 0 unchanged" in imported.stdout
     assert run("--store", url, "export", str(tmp_path / "back")).returncode == 0
     for name in os.listdir(tmp_path / "gen"):
         assert (tmp_path / "gen" / name).read_text() == (tmp_path / "back" / name).read_text(), name

@@ -125,3 +125,89 @@ def test_empty_or_missing_folder(tmp_path):
 def test_exported_folder_imports_to_the_same_records(tmp_path):
     write_folder(organisation(), tmp_path / "out")
     assert read_folder(tmp_path / "out").canonical() == organisation().canonical()
+
+
+# -- encodings, and what an import changes (issue 12, bug 11; issue 11's import page findings) --------------
+def test_one_undecodable_file_does_not_hide_the_others_errors(tmp_path):
+    messages = errors_of(folder(tmp_path, clients_csv="id,name\nC1,Caf\u00e9\n".encode("latin-1"),
+                                teams_csv="id,name\n,Nameless\n"))
+    assert any("clients.csv:2: -: not UTF-8 (byte 0xe9" in m for m in messages), messages
+    assert any(m.endswith("teams.csv:2: id: empty") for m in messages), messages
+
+
+def test_a_plain_folder_in_another_encoding_imports_with_the_option(tmp_path):
+    path = folder(tmp_path, clients_csv="id,name,industry\nC1,北京燕京啤酒集团,酒类\nC2,华润万家,零售\n".encode("gb18030"))
+    assert "not UTF-8" in " ".join(errors_of(path))
+    records = read_folder(path, encoding="gb18030")
+    assert {c.id: c.name for c in records.clients} == {"C1": "北京燕京啤酒集团", "C2": "华润万家"}
+
+
+def test_a_duplicate_column_in_a_wide_header_is_found_in_linear_time(tmp_path):
+    import time
+
+    header = ",".join(["id"] + [f"c{n}" for n in range(1_998)] + ["id"])
+    started = time.perf_counter()
+    messages = errors_of(folder(tmp_path, teams_csv=header + "\nT1\n"))
+    assert "teams.csv:1: id: column appears twice" in " ".join(messages)
+    assert time.perf_counter() - started < 5
+
+
+def test_stored_versions_tell_new_changed_and_unchanged_on_both_stores(tmp_path, store):
+    from graphcrm.importplan import plan_import
+
+    records = read_folder(folder(tmp_path))
+    first = plan_import(records, store.stored_versions(records))
+    assert first.totals() == (len(records), 0, 0)
+    store.write(first.changes)
+    again = plan_import(records, store.stored_versions(records))
+    assert again.nothing_changed and again.headline() == f"nothing changed ({len(records)} records unchanged)"
+    changed = folder(tmp_path, clients_csv="id,name,industry,grade,value,stage\nC1,Alpha,retail,B,1000,intel\nC2,Beta,bank,,,\nC3,New,,,,\n")
+    plan = plan_import(read_folder(changed), store.stored_versions(read_folder(changed)))
+    assert plan.counts["clients"] == (1, 1, 1)
+    assert sorted(c.id for c in plan.changes.clients) == ["C1", "C3"]
+
+
+def _cli(*args):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "GRAPHCRM_DEBUG"}
+    return subprocess.run([sys.executable, "-m", "graphcrm.cli", *args], capture_output=True, text=True, env=env)
+
+
+def test_the_cli_says_what_changed_and_a_dry_run_writes_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    path = folder(tmp_path)
+    dry = _cli("--store", url, "import", str(path), "--dry-run")
+    assert dry.returncode == 0 and "nothing written" in dry.stdout and "clients: 2 new, 0 changed, 0 unchanged" in dry.stdout
+    assert not (tmp_path / "g.db").exists()
+    first = _cli("--store", url, "import", str(path))
+    assert "imported into embedded store" in first.stdout and "interactions: 2 new" in first.stdout
+    again = _cli("--store", url, "import", str(path))
+    assert "nothing changed (" in again.stdout and " new" not in again.stdout.replace("0 new", "")
+
+
+def test_a_rejected_import_leaves_no_new_database_file(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    result = _cli("--store", url, "import", str(folder(tmp_path, clients_csv="id,grade\nC1,Q\n")))
+    assert result.returncode == 3 and "unknown grade 'Q'" in result.stderr
+    assert list(tmp_path.glob("fresh.db*")) == []
+
+
+def test_the_service_import_writes_only_changes_audits_the_counts_and_a_dry_run_writes_nothing(tmp_path, store):
+    import json
+
+    from graphcrm.config import Settings
+    from graphcrm.permissions import User
+    from graphcrm.service import Service
+
+    service, admin = Service(store, Settings()), User("admin@x.org", "admin", None)
+    records = read_folder(folder(tmp_path))
+    dry = service.import_records(admin, records, "test", dry_run=True)
+    assert dry.audit is None and dry.plan.totals() == (len(records), 0, 0)
+    assert len(store.read_all()) == 0 and store.list_audit() == []
+    done = service.import_records(admin, records, "test")
+    assert json.loads(done.audit.after)["records"]["clients"] == {"new": 2, "changed": 0, "unchanged": 0}
+    again = service.import_records(admin, records, "test")
+    assert again.message == f"imported: nothing changed ({len(records)} records unchanged)" and len(again.records) == 0

@@ -120,7 +120,7 @@ def test_row_errors_name_the_source_file_and_line(tmp_path):
     with pytest.raises(ImportFailed) as caught:
         read_mapped(folder, mapping)
     assert [str(e) for e in caught.value.errors] == [
-        f"{folder / 'people.csv'}:3: joined: '05/01/2024' does not match the date format '%Y-%m-%d'"]
+        f"{folder / 'people.csv'}:3: joined: '05/01/2024' does not match the date format '%Y-%m-%d' ({mapping}, output 1: staff)"]
 
 
 def test_references_are_checked_after_mapping(tmp_path):

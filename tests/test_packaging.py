@@ -34,7 +34,10 @@ def test_pip_install_into_a_clean_venv_gives_a_working_graphcrm(tmp_path):
 
     assert "truck_factor" in run("reports")
     run("generate", "--size", "S", "--seed", "1", "--out", "org")
-    assert "300 clients" in run("import", "org")
+    assert "clients: 300 new, 0 changed, 0 unchanged" in run("import", "org")
+    assert (site / "graphcrm" / "mapping" / "values.py").is_file()
+    zh = run("import", str(ROOT / "examples" / "crm-zh"), "--mapping", str(ROOT / "examples" / "crm_zh.toml"), "--dry-run")
+    assert "clients: 0 new, 300 changed, 0 unchanged" in zh      # the same organisation, named in Chinese
     assert "shortfall" in run("report", "coverage_gaps", "--as-of", "2026-11-01")
     assert (work / "graphcrm.db").is_file()
     served = subprocess.run([str(venv / "bin" / "python"), "-c",

@@ -105,11 +105,11 @@ def test_idor_staff_cannot_write_to_a_client_they_do_not_cover(app):
 def test_bad_input_is_a_400_with_a_reason(app):
     client = token_client(app, "manager")
     cases = [
-        ("/api/clients/K1/interactions", {"kind": "lunch"}, "kind 'lunch'"),
-        ("/api/clients/K1/interactions", {"kind": "contact", "at": "yesterday"}, "expected an ISO 8601"),
+        ("/api/clients/K1/interactions", {"kind": "lunch"}, "body.kind: Input should be 'contact'"),
+        ("/api/clients/K1/interactions", {"kind": "contact", "at": "yesterday"}, "body.at: expected an ISO 8601"),
         ("/api/clients/K9/interactions", {"kind": "contact"}, "unknown client"),
-        ("/api/clients/K1/assessments", {"grade": "Z"}, "not A, B or C"),
-        ("/api/coverage", {"staff": "A4", "client": "K3", "tier": "intel", "since": "01/03/2026"}, "expected YYYY-MM-DD"),
+        ("/api/clients/K1/assessments", {"grade": "Z"}, "body.grade: Input should be 'A', 'B' or 'C'"),
+        ("/api/coverage", {"staff": "A4", "client": "K3", "tier": "intel", "since": "01/03/2026"}, "body.since: expected YYYY-MM-DD"),
     ]
     for url, body, message in cases:
         response = client.post(url, json=body)
@@ -177,8 +177,89 @@ def test_the_app_refuses_the_debugger(store, tmp_path):
 def test_openapi_describes_every_api_route(app):
     doc = app.test_client().get("/api/openapi.json").get_json()
     described = {path.replace("{", "<").replace("}", ">") for path in doc["paths"]}
-    routes = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/") and r.rule != "/api/openapi.json"}
+    routes = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/")}
     assert routes <= described, routes - described
+
+
+def test_every_api_route_declares_its_contract_and_publishes_its_models(app):
+    """One schema per endpoint: the view's validation models are the ones in /api/openapi.json."""
+    from graphcrm.webapp.openapi import contract_of
+
+    doc = app.test_client().get("/api/openapi.json").get_json()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
+        contract = contract_of(app, rule.endpoint)
+        assert contract is not None, f"{rule.rule}: declare it with @endpoint(...) (graphcrm.webapp.schemas)"
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            op = doc["paths"][rule.rule.replace("<", "{").replace(">", "}")][method.lower()]
+            if contract.body is not None:
+                ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+                published = doc["components"]["schemas"][ref]
+                assert published == contract.body.model_json_schema(ref_template="#/components/schemas/{model}"), rule.rule
+            if contract.query is not None:
+                assert {p["name"] for p in op["parameters"] if p["in"] == "query"} == {field.alias or name for name, field in contract.query.model_fields.items()}
+
+
+# Finding 2 of issue 9: each of these was stored or gave a 500; each must be a 400 naming the field, nothing stored.
+TYPE_CONFUSION = [
+    ("/api/clients/K1/interactions", b'{"kind": "transaction", "amount": NaN}', "body.amount"),
+    ("/api/clients/K1/interactions", b'{"kind": "transaction", "amount": Infinity}', "body.amount"),
+    ("/api/clients/K1/interactions", b'{"kind": "transaction", "amount": "abc"}', "body.amount"),
+    ("/api/clients/K1/interactions", rb'{"kind": "contact", "summary": "a\u0000b"}', "body.summary"),
+    ("/api/clients/K1/interactions", rb'{"kind": "contact", "summary": "\ud800"}', "body.summary"),
+    ("/api/clients/K1/interactions", b'{"kind": "contact", "summary": ["x"]}', "body.summary"),
+    ("/api/clients/K1/interactions", b'{"kind": {"a": 1}}', "body.kind"),
+    ("/api/clients/K1/interactions", b'{"kind": "contact", "staff": "A1"}', "body.staff"),
+    ("/api/clients/K1/interactions", b'{"kind": "contact", "at": "0001-01-01T00:00:00+05:00"}', "body.at"),
+    ("/api/clients/K1/assessments", b'{"grade": "A", "score": true}', "body.score"),
+    ("/api/clients/K1/assessments", b'{"grade": "A", "score": "50"}', "body.score"),
+    ("/api/clients/K1/needs", b'{"summary": "x", "detected": "0001-01-01"}', "body.detected"),
+    ("/api/clients/K1/needs", b'{"summary": {"a": 1}}', "body.summary"),
+    ("/api/coverage", b'{"staff": ["A4"], "client": "K3", "tier": "intel"}', "body.staff"),
+    ("/api/query", b'{"name": "coverage_gaps", "params": ["as_of"]}', "body.params"),
+    ("/api/query", b'{"name": "/etc/passwd"}', "body.name"),
+    ("/api/query", b'{"name": "cypher/reports/coverage.cypher"}', "body.name"),
+]
+
+
+@pytest.mark.parametrize("url, raw, field", TYPE_CONFUSION)
+def test_type_confusion_is_a_400_naming_the_field_and_nothing_is_stored(app, url, raw, field):
+    state = app.extensions["graphcrm"]
+    before = state.store.counts(), state.store.list_audit(limit=1000)
+    response = token_client(app, "admin").post(url, data=raw, content_type="application/json")
+    assert response.status_code == 400 and field in response.get_json()["error"], response.get_json()
+    assert (state.store.counts(), state.store.list_audit(limit=1000)) == before
+
+
+@pytest.mark.parametrize("url, field", [("/api/audit?limit=abc", "query.limit"), ("/api/audit?limit=0", "query.limit"),
+                                        ("/api/clients/K1?as_of=0001-01-01", "query.as_of"),
+                                        ("/api/graph/neighbourhood?label=Client&key=K1&limit=9999", "query.limit"),
+                                        ("/api/graph/neighbourhood?label=Robot&key=K1", "query.label"),
+                                        ("/api/graph/search?q=%00", "query.q"), ("/api/tiers?x=1", "query.x"),
+                                        ("/api/clients/K1?as_of=2026-01-01&as_of=2026-02-01", "query.as_of")])
+def test_query_strings_are_validated_too(app, url, field):
+    response = token_client(app, "admin").get(url)
+    assert response.status_code == 400 and field in response.get_json()["error"], response.get_json()
+
+
+def test_json_output_never_carries_nan(app):
+    from flask import jsonify
+
+    with app.app_context():
+        with pytest.raises(ValueError):
+            jsonify(amount=float("nan"))
+
+
+def test_a_named_query_is_never_a_server_path(app, tmp_path):
+    """On any store, a name that is a path is refused before anything is read (allow_files=False)."""
+    (tmp_path / "q.cypher").write_text("// name: q\n// kind: read\nMATCH (n) RETURN n\n", encoding="utf-8")
+    client = token_client(app, "analyst")
+    for name in (str(tmp_path / "q.cypher"), "q.cypher", "../cypher/reports/coverage.cypher"):
+        response = client.post("/api/query", json={"name": name})
+        assert response.status_code == 400 and "body.name" in response.get_json()["error"], name
+    unknown = client.post("/api/query", json={"name": "no_such_query"})
+    assert unknown.status_code in (400, 403, 404) and str(tmp_path) not in unknown.get_json()["error"]
 
 
 @pytest.mark.parametrize("target, expected", [("/clients/K1", "/clients/K1"), ("//evil.example/x", "/"),
@@ -221,3 +302,25 @@ def test_the_client_page_flags_are_the_key_person_risk_report(app):
         risk = readmodel.client_page(state.store, state.settings, admin, client, AS_OF)["risk"]
         expected = {k: v for k, v in report[client].items() if k not in ("client", "grade", "risk")}
         assert {k: v for k, v in risk.items() if k != "flags"} == expected, client
+
+
+def test_a_time_without_offset_is_the_organisations_local_time(embedded_store, tmp_path):
+    """The API's and the forms' moments are read in the organisation's zone (DESIGN 13), through the same schema."""
+    from datetime import datetime, timezone
+
+    embedded_store.write(organisation())
+    config = tmp_path / "org.toml"
+    config.write_text('[organisation]\ntimezone = "Asia/Shanghai"\n', encoding="utf-8")
+    application = create_app({"GRAPHCRM_STORE": embedded_store.url, "GRAPHCRM_CONFIG": str(config),
+                              "GRAPHCRM_AUTH_DB": str(tmp_path / "auth.db"), "TESTING": True})
+    try:
+        state = application.extensions["graphcrm"]
+        state.users.add("boss@x.org", "manager", None, PASSWORD)
+        client = application.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = "Bearer " + state.users.create_token("boss@x.org")
+        response = client.post("/api/clients/K1/interactions", json={"kind": "contact", "at": "2026-02-28T07:00:00", "id": "sh-1"})
+        assert response.status_code == 200, response.get_json()
+        stored = next(i for i in state.store.client_timeline("K1", 1000)[0] if i.id == "sh-1")
+        assert stored.at == datetime(2026, 2, 27, 23, 0, tzinfo=timezone.utc)
+    finally:
+        application.extensions["graphcrm"].close()

@@ -7,9 +7,12 @@
 // column: tier -- tier key covered
 // column: value -- the client's value (null when unknown)
 WITH date($as_of) AS t
-MATCH (s:Staff)-[cov:COVERS]->(c:Client)
+MATCH (tier:Tier)
+WITH t, collect(tier.key) AS tierKeys
+MATCH (s:Staff)
+WHERE (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
+MATCH (s)-[cov:COVERS]->(c:Client)
 WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
-  AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
-  AND EXISTS { MATCH (:Tier {key: cov.tier}) }
+  AND cov.tier IN tierKeys
 RETURN DISTINCT s.id AS staff, c.id AS client, cov.tier AS tier, c.value AS value
 ORDER BY staff, client, tier

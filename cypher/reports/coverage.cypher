@@ -2,6 +2,7 @@
 // kind: report
 // doc: One row per client and tier: the staff actively covering that stage of the client on as_of.
 // param: as_of date = today -- the day the report answers for
+// param: timezone string = policy -- the organisation's time zone (IANA name): an interaction's day is its calendar day there
 // column: client -- client id
 // column: name -- client name
 // column: grade -- grade on as_of: latest assessment on or before it, else the declared grade, else ungraded
@@ -9,21 +10,14 @@
 // column: level -- tier level, 1 = first stage
 // column: staff -- sorted ids of the active staff actively covering this stage
 // column: count -- how many of them
-WITH date($as_of) AS t
+WITH date($as_of) AS t, datetime({datetime: datetime({date: date($as_of) + duration({days: 1}), timezone: $timezone}), timezone: 'Z'}) AS end
 MATCH (tier:Tier)
-WITH t, tier
+WITH t, end, tier
 ORDER BY tier.level, tier.key
-WITH t, collect(tier) AS tiers
+WITH t, end, collect(tier) AS tiers
 MATCH (c:Client)
-CALL (c, t) {
-  OPTIONAL MATCH (c)<-[:WITH]-(a:Interaction {kind: 'assessment'})
-  WHERE date(a.at) <= t
-  WITH a
-  ORDER BY a.at DESC, a.id DESC
-  LIMIT 1
-  RETURN a.grade AS assessed
-}
-WITH t, tiers, c, coalesce(assessed, c.grade, 'ungraded') AS grade,
+WITH t, end, tiers, c, [k IN range(0, size(c.assessed) - 1) WHERE c.assessed[k] < end | c.grades[k]] AS graded
+WITH t, tiers, c, CASE WHEN last(graded) <> '' THEN last(graded) ELSE coalesce(c.grade, 'ungraded') END AS grade,
      COLLECT {
        MATCH (s:Staff)-[cov:COVERS]->(c)
        WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)

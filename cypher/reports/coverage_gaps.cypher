@@ -3,27 +3,21 @@
 // doc: The coverage rows with fewer active coverers than the policy requires for the client's grade.
 // param: as_of date = today -- the day the report answers for
 // param: min_per_tier map = policy -- active coverers required at every tier, by grade, e.g. {A: 2, B: 1, C: 1, ungraded: 1}
+// param: timezone string = policy -- the organisation's time zone (IANA name): an interaction's day is its calendar day there
 // column: client -- client id
 // column: grade -- grade on as_of
 // column: tier -- tier key of the short stage
 // column: required -- coverers the policy requires for this grade
 // column: actual -- active coverers of this stage
 // column: shortfall -- required - actual
-WITH date($as_of) AS t
+WITH date($as_of) AS t, datetime({datetime: datetime({date: date($as_of) + duration({days: 1}), timezone: $timezone}), timezone: 'Z'}) AS end
 MATCH (tier:Tier)
-WITH t, tier
+WITH t, end, tier
 ORDER BY tier.level, tier.key
-WITH t, collect(tier) AS tiers
+WITH t, end, collect(tier) AS tiers
 MATCH (c:Client)
-CALL (c, t) {
-  OPTIONAL MATCH (c)<-[:WITH]-(a:Interaction {kind: 'assessment'})
-  WHERE date(a.at) <= t
-  WITH a
-  ORDER BY a.at DESC, a.id DESC
-  LIMIT 1
-  RETURN a.grade AS assessed
-}
-WITH t, tiers, c, coalesce(assessed, c.grade, 'ungraded') AS grade,
+WITH t, end, tiers, c, [k IN range(0, size(c.assessed) - 1) WHERE c.assessed[k] < end | c.grades[k]] AS graded
+WITH t, tiers, c, CASE WHEN last(graded) <> '' THEN last(graded) ELSE coalesce(c.grade, 'ungraded') END AS grade,
      COLLECT {
        MATCH (s:Staff)-[cov:COVERS]->(c)
        WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)

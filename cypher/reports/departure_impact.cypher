@@ -7,17 +7,19 @@
 // param: staff list<string> -- ids of the staff members who leave
 // param: min_per_tier map = policy -- active coverers required at every tier, by grade
 // param: concentration_window_days int = policy -- window of days for "took part in an interaction with the client"
+// param: timezone string = policy -- the organisation's time zone (IANA name): an interaction's day is its calendar day there
 // column: client -- client id
 // column: grade -- grade on as_of
 // column: value -- client value (null when unknown)
 // column: lost_tiers -- tiers with at least one active coverer before and none after, by level
 // column: below_policy_tiers -- tiers with before >= min_per_tier > after >= 1, by level
 // column: successors -- for each lost tier, up to 3 active staff of that tier who stay, best first
-WITH date($as_of) AS t, $staff AS leaving
+WITH date($as_of) AS t, $staff AS leaving, datetime({datetime: datetime({date: date($as_of) + duration({days: 1}), timezone: $timezone}), timezone: 'Z'}) AS end,
+     datetime({datetime: datetime({date: date($as_of) - duration({days: $concentration_window_days - 1}), timezone: $timezone}), timezone: 'Z'}) AS start
 MATCH (tier:Tier)
-WITH t, leaving, tier
+WITH t, leaving, end, start, tier
 ORDER BY tier.level, tier.key
-WITH t, leaving, collect(tier.key) AS tierKeys
+WITH t, leaving, end, start, collect(tier.key) AS tierKeys
 CALL (t, leaving) {
   // Candidate successors per tier with their load, worked out once: active staff of the tier who stay.
   MATCH (cand:Staff)-[:IN_TIER]->(tier:Tier)
@@ -36,16 +38,9 @@ MATCH (s:Staff)-[cov:COVERS]->(c:Client)
 WHERE s.id IN leaving
   AND (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
   AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
-WITH DISTINCT t, leaving, tierKeys, pools, c
-CALL (c, t) {
-  OPTIONAL MATCH (c)<-[:WITH]-(a:Interaction {kind: 'assessment'})
-  WHERE date(a.at) <= t
-  WITH a
-  ORDER BY a.at DESC, a.id DESC
-  LIMIT 1
-  RETURN a.grade AS assessed
-}
-WITH t, leaving, tierKeys, pools, c, coalesce(assessed, c.grade, 'ungraded') AS grade
+WITH DISTINCT t, leaving, end, start, tierKeys, pools, c
+WITH t, leaving, end, start, tierKeys, pools, c, [k IN range(0, size(c.assessed) - 1) WHERE c.assessed[k] < end | c.grades[k]] AS graded
+WITH t, leaving, start, end, tierKeys, pools, c, CASE WHEN last(graded) <> '' THEN last(graded) ELSE coalesce(c.grade, 'ungraded') END AS grade
 CALL (c, t, tierKeys, leaving) {
   UNWIND tierKeys AS key
   OPTIONAL MATCH (s:Staff)-[cov:COVERS {tier: key}]->(c)
@@ -54,17 +49,17 @@ CALL (c, t, tierKeys, leaving) {
   WITH key, count(DISTINCT s) AS before, count(DISTINCT CASE WHEN NOT s.id IN leaving THEN s END) AS after
   RETURN collect({key: key, before: before, after: after}) AS perTier
 }
-WITH t, leaving, tierKeys, pools, c, grade, $min_per_tier[grade] AS required, perTier
-WITH t, pools, c, grade,
+WITH t, leaving, start, end, tierKeys, pools, c, grade, $min_per_tier[grade] AS required, perTier
+WITH t, start, end, pools, c, grade,
      [k IN tierKeys WHERE any(x IN perTier WHERE x.key = k AND x.before >= 1 AND x.after = 0)] AS lost,
      [k IN tierKeys WHERE any(x IN perTier WHERE x.key = k AND x.before >= required AND required > x.after AND x.after >= 1)] AS below
 WHERE size(lost) > 0 OR size(below) > 0
-CALL (c, t, pools, lost) {
+CALL (c, t, start, end, pools, lost) {
   UNWIND lost AS key
-  WITH c, t, key, coalesce(head([p IN pools WHERE p.key = key | p.pool]), []) AS pool,
+  WITH c, t, start, end, key, coalesce(head([p IN pools WHERE p.key = key | p.pool]), []) AS pool,
        COLLECT {
          MATCH (c)<-[:WITH]-(i:Interaction)<-[:PARTICIPATED]-(p:Staff)
-         WHERE date(i.at) > t - duration({days: $concentration_window_days}) AND date(i.at) <= t
+         WHERE i.at >= start AND i.at < end
          RETURN DISTINCT p.id
        } AS recent,
        COLLECT {

@@ -2,6 +2,7 @@
 // kind: report
 // doc: One row per active staff member: how many clients they actively cover, by grade, against capacity.
 // param: as_of date = today -- the day the report answers for
+// param: timezone string = policy -- the organisation's time zone (IANA name): an interaction's day is its calendar day there
 // column: staff -- staff id
 // column: tier -- key of the staff member's tier (IN_TIER)
 // column: clients -- distinct clients actively covered
@@ -13,17 +14,10 @@
 // column: utilisation -- clients / capacity rounded to 3 decimals; null without capacity
 CALL () {
   // Each client's grade is worked out once, then its active coverers are counted against it.
-  WITH date($as_of) AS t
+  WITH date($as_of) AS t, datetime({datetime: datetime({date: date($as_of) + duration({days: 1}), timezone: $timezone}), timezone: 'Z'}) AS end
   MATCH (c:Client)
-  CALL (c, t) {
-    OPTIONAL MATCH (c)<-[:WITH]-(a:Interaction {kind: 'assessment'})
-    WHERE date(a.at) <= t
-    WITH a
-    ORDER BY a.at DESC, a.id DESC
-    LIMIT 1
-    RETURN a.grade AS assessed
-  }
-  WITH t, c, coalesce(assessed, c.grade, 'ungraded') AS grade
+  WITH t, end, c, [k IN range(0, size(c.assessed) - 1) WHERE c.assessed[k] < end | c.grades[k]] AS graded
+  WITH t, c, CASE WHEN last(graded) <> '' THEN last(graded) ELSE coalesce(c.grade, 'ungraded') END AS grade
   MATCH (s:Staff)-[cov:COVERS]->(c)
   WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
     AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)

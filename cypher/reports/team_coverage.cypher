@@ -26,12 +26,14 @@ CALL (team, t) {
   RETURN collect(DISTINCT c) AS clients
 }
 CALL (members, clients, tiers, t) {
+  // A client is fully staffed when the tiers its active coverers from this team cover include every tier.
   UNWIND clients AS c
-  WITH c
-  WHERE all(tier IN tiers WHERE EXISTS {
-    MATCH (s:Staff)-[cov:COVERS {tier: tier.key}]->(c)
-    WHERE s IN members AND (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
-  })
+  WITH c, COLLECT {
+    MATCH (s:Staff)-[cov:COVERS]->(c)
+    WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t) AND s IN members
+    RETURN DISTINCT cov.tier
+  } AS covered
+  WHERE all(tier IN tiers WHERE tier.key IN covered)
   RETURN count(c) AS full
 }
 RETURN team.id AS team, size(members) AS members,

@@ -4,6 +4,7 @@
 // param: rows list<map> -- one map per client: id, name, industry, grade, value, stage
 UNWIND $rows AS row
 MERGE (c:Client {id: row.id})
+  ON CREATE SET c.assessed = [], c.grades = [], c.handed = [], c.stages = []
 SET c.name = row.name,
     c.industry = row.industry,
     c.grade = row.grade,

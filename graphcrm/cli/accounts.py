@@ -9,6 +9,7 @@ import click
 from graphcrm.cli.common import Context, pass_context
 from graphcrm.errors import ParameterError
 from graphcrm.permissions import ROLES
+from graphcrm.stores.users import DEFAULT_TOKEN_DAYS
 
 __all__ = ["COMMANDS"]
 
@@ -38,12 +39,33 @@ def users_add(ctx: Context, email, role, staff, password_stdin) -> None:
 
 
 @users.command("token")
-@click.argument("email")
+@click.argument("email", required=False)
+@click.option("--expires", "days", type=click.FloatRange(min=0, min_open=True, max=3660), default=DEFAULT_TOKEN_DAYS,
+              show_default=True, help="days until the new token stops working")
+@click.option("--list", "listing", is_flag=True, help="list tokens (of EMAIL, or everyone's) with their ids and expiry")
+@click.option("--revoke", "revoke", metavar="ID", help="revoke a token by the id --list shows (or by the token itself)")
 @pass_context
-def users_token(ctx: Context, email) -> None:
-    """Create an API token for EMAIL (send it as 'Authorization: Bearer TOKEN')."""
+def users_token(ctx: Context, email, days, listing, revoke) -> None:
+    """Create an API token for EMAIL (send it as 'Authorization: Bearer TOKEN'); --list and --revoke ID manage them.
+
+    Only a digest of each token is stored: a token is shown once, when it is made.
+    """
+    if listing and revoke:
+        raise ParameterError("give --list or --revoke, not both")
     with ctx.users() as store:
-        click.echo(store.create_token(email))
+        if listing:
+            for token in store.tokens(email):
+                state = "expired" if token.expired else "expires"
+                click.echo(f"{token.id}  {token.email:<40} created {token.created:%Y-%m-%d %H:%M}  "
+                           f"{state} {token.expires:%Y-%m-%d %H:%M} UTC")
+        elif revoke:
+            if not store.revoke_token(revoke):
+                raise ParameterError(f"no token {revoke!r} (see graphcrm users token --list)")
+            click.echo(f"token {revoke if len(revoke) <= 12 else revoke[:6] + '...'} revoked")
+        elif not email:
+            raise ParameterError("say whose token to make: graphcrm users token EMAIL")
+        else:
+            click.echo(store.create_token(email, days))
 
 
 @users.command("list")

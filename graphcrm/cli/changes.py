@@ -14,7 +14,7 @@ __all__ = ["COMMANDS"]
 @click.command("log")
 @click.argument("client")
 @click.option("--kind", type=click.Choice(LOG_KINDS), required=True)
-@click.option("--at", type=MOMENT, help="when, UTC (default now)")
+@click.option("--at", type=MOMENT, help="when (default now); without an offset, local to the organisation's time zone")
 @click.option("--staff", "staff", help="participants, comma-separated (staff users are added themselves)")
 @click.option("--summary")
 @click.option("--amount", type=float)

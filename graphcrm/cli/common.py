@@ -78,8 +78,11 @@ class _Moment(click.ParamType):
     name = "DATE[THH:MM]"
 
     def convert(self, value, param, ctx):
+        # Without an offset a moment is local to the organisation's time zone (DESIGN 13).
+        found = ctx.find_object(Context) if ctx is not None else None
+        zone = found.settings.policy.zone if found is not None else None
         try:
-            return parse_moment(value, f"--{param.name}" if param else "at")
+            return parse_moment(value, f"--{param.name}" if param else "at", *((zone,) if zone else ()))
         except ParameterError as exc:
             self.fail(str(exc).split(": ", 1)[-1], param, ctx)
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, timezone, tzinfo
 
 import click
 
 from graphcrm.cli.common import DAY, Context, pass_context
+from graphcrm.errors import ParameterError
+from graphcrm.importplan import plan_import
+from graphcrm.model import KnownIds, Records
 
 __all__ = ["COMMANDS"]
 
@@ -43,30 +46,71 @@ def generate(size: str, seed: int, anchor, out: str) -> None:
 @click.command("import")
 @click.argument("folder", type=click.Path())
 @click.option("--mapping", type=click.Path(), help="mapping file for a CRM export (see README)")
+@click.option("--encoding", default="utf-8", show_default=True,
+              help="encoding of a plain import folder's files (gb18030, gbk, utf-16, latin-1...); a mapping names its own")
+@click.option("--dry-run", is_flag=True, help="check everything and say what would be new, changed or unchanged; write nothing")
 @pass_context
-def import_(ctx: Context, folder: str, mapping: str | None) -> None:
-    """Import a CSV folder (idempotent: re-importing changes nothing).
+def import_(ctx: Context, folder: str, mapping: str | None, encoding: str, dry_run: bool) -> None:
+    """Import a CSV folder, or a CRM export with --mapping (idempotent: re-importing changes nothing).
 
-    This is the operator's own access to the store (like restoring a backup), outside the app's
-    logins; imports made by app users, on the import page, go through the service and are audited.
+    Prints what was new, changed and unchanged per kind. This is the operator's own access to the
+    store (like restoring a backup), outside the app's logins; imports made by app users, on the
+    import page, go through the service and are audited.
     """
-    from graphcrm.importer import read_folder
+    from graphcrm.stores import store_exists
 
+    url = ctx.settings.store_url
+    zone = ctx.settings.policy.zone          # an `at` without an offset is local to the organisation
+    if store_exists(url):
+        with ctx.store() as store:
+            _import_into(store, folder, mapping, encoding, dry_run, store.known_ids(), zone=zone)
+        return
+    # A new embedded database is created only once the import has passed every check: a rejected
+    # import (or a dry run) must not leave behind a file holding nothing but the schema.
+    records = _read(folder, mapping, encoding, KnownIds(), zone)
+    if dry_run:
+        _report(f"dry run against {url} (it does not exist yet; nothing written)", plan_import(records, Records()))
+        return
     with ctx.store() as store:
         store.init_schema()
-        if mapping:
-            from graphcrm.mapping import read_mapped
+        _import_into(store, folder, mapping, encoding, dry_run, store.known_ids(), records, zone)
 
-            records = read_mapped(folder, mapping, store.known_ids())
-        else:
-            records = read_folder(folder, store.known_ids())
-        total = len(records)
+
+def _read(folder: str, mapping: str | None, encoding: str, known: KnownIds, zone: tzinfo = timezone.utc) -> Records:
+    if mapping:
+        if encoding != "utf-8":
+            raise ParameterError("--encoding: a mapping file names the encoding of each source itself")
+        from graphcrm.mapping import read_mapped
+
+        return read_mapped(folder, mapping, known, zone=zone)
+    from graphcrm.importer import read_folder
+
+    return read_folder(folder, known, encoding=encoding, zone=zone)
+
+
+def _import_into(store, folder: str, mapping: str | None, encoding: str, dry_run: bool, known: KnownIds,
+                 records: Records | None = None, zone: tzinfo = timezone.utc) -> None:
+    store.init_schema()
+    if records is None:
+        records = _read(folder, mapping, encoding, known, zone)
+    plan = plan_import(records, store.stored_versions(records))
+    if dry_run:
+        _report(f"dry run against {store.kind} store {store.url} (nothing written)", plan)
+        return
+    if not plan.nothing_changed:
+        total = len(plan.changes)
         if sys.stderr.isatty() and total > 10_000:
             with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
-                store.write(records, progress=bar.update)
+                store.write(plan.changes, progress=bar.update)
         else:
-            store.write(records)
-        click.echo(f"imported {_describe(records.counts())} into {store.kind} store {store.url}")
+            store.write(plan.changes)
+    _report(f"imported into {store.kind} store {store.url}", plan)
+
+
+def _report(title: str, plan) -> None:
+    click.echo(f"{title}: {plan.headline()}")
+    for line in plan.lines():
+        click.echo(f"  {line}")
 
 
 @click.command()

@@ -128,19 +128,22 @@ def trend_output(result) -> Output:
 @click.option("-e", "expression", metavar="CYPHER", help="ad-hoc read-only Cypher")
 @PARAM
 @FORMAT
-@click.option("--timeout", type=float, default=None, help="seconds before the query is stopped (default 30)")
-@click.option("--max-rows", type=int, default=None, help="row cap (default 10000)")
+@click.option("--timeout", type=float, default=None, help="seconds before the query is stopped (default 30; [guard] timeout)")
+@click.option("--max-rows", type=int, default=None, help="rows before the result is cut (default 10000; [guard] max_rows)")
+@click.option("--max-bytes", type=int, default=None,
+              help="bytes of JSON before the result is cut (default 10000000; [guard] max_bytes)")
 @pass_context
 def query(ctx: Context, query: str | None, expression: str | None, params: tuple[str, ...], fmt: str,
-          timeout: float | None, max_rows: int | None) -> None:
-    """Run a named query from cypher/, a .cypher FILE, or -e CYPHER, read-only (Neo4j only)."""
+          timeout: float | None, max_rows: int | None, max_bytes: int | None) -> None:
+    """Run a named query from cypher/, a .cypher FILE, or -e CYPHER, read-only through the guard (Neo4j only)."""
     from graphcrm.analyst import run_analyst_query
 
     if bool(query) == bool(expression):
         raise click.UsageError("give a query NAME or FILE, or -e CYPHER (one of them)")
+    limits = ctx.settings.guard.with_overrides(timeout=timeout, max_rows=max_rows, max_bytes=max_bytes)
     with ctx.store() as store:
         result = run_analyst_query(store, query, expression, parse_params(params), ctx.settings.policy,
-                                   timeout=timeout, row_cap=max_rows, allow_files=True)
+                                   limits=limits, allow_files=True)
     show(analyst_output(result), fmt)
 
 

@@ -43,7 +43,9 @@ def run_report(store, name: str, as_of: date | None, params: dict[str, Any], pol
         rows = report.finish(rows, bound, lambda: [t.key for t in store.tiers()])
     summary = report.summary(rows, bound) if report.summary is not None else None
     columns = report.column_names
-    rows = [{c: row[c] for c in columns} for row in rows]
+    keys = tuple(columns)
+    # Rows that already hold exactly the columns in order (both stores give those) are kept as they are.
+    rows = [row if tuple(row) == keys else {c: row[c] for c in columns} for row in rows]
     return ReportResult(name, bound.as_of, bound.values, bound.policy.as_dict(), columns, rows, summary)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,16 +51,22 @@ def truck_factor(extract: CoverageExtract, by: str, policy: Policy) -> list[dict
         load[staff].add(client)
     remaining = {c: {k: set(covered[c][k]) for k in extract.tiers} for c in full}
     clients_of: dict[str, set[str]] = defaultdict(set)                 # among the fully covered ones
+    # sole[s]: the clients not yet orphaned where s is the only one left at some tier; removing s orphans
+    # exactly these, so s's gain is their measure. Kept up to date as people are removed (each removal
+    # touches only the clients of the removed person), instead of re-deriving every gain each step.
+    sole: dict[str, set[str]] = defaultdict(set)
     for c in full:
         for staff_set in remaining[c].values():
             for s in staff_set:
                 clients_of[s].add(c)
+            if len(staff_set) == 1:
+                (only,) = staff_set
+                sole[only].add(c)
     orphaned_clients: set[str] = set()
 
     def gain(s: str) -> float:
         # Clients summed in sorted order so float sums are the same however we got here.
-        return sum(measure[c] for c in sorted(clients_of[s])
-                   if c not in orphaned_clients and any(staff_set == {s} for staff_set in remaining[c].values()))
+        return sum(measure[c] for c in sorted(sole[s]))
 
     gains = {s: gain(s) for s in clients_of}
     rows: list[dict[str, Any]] = []
@@ -67,20 +74,33 @@ def truck_factor(extract: CoverageExtract, by: str, policy: Policy) -> list[dict
     target = policy.truck_target * total
     while gains and orphaned < target:
         best = min(gains, key=lambda s: (-gains[s], -len(load[s]), s))
-        newly = [c for c in sorted(clients_of[best])
-                 if c not in orphaned_clients and any(ss == {best} for ss in remaining[c].values())]
-        affected: set[str] = set()
+        newly = sorted(sole[best])
+        changed: set[str] = set()
         for c in clients_of[best]:
             for staff_set in remaining[c].values():
+                if best not in staff_set:
+                    continue
                 staff_set.discard(best)
-                affected |= staff_set
-        orphaned_clients.update(newly)
+                if len(staff_set) == 1 and c not in orphaned_clients:
+                    (only,) = staff_set
+                    if c not in sole[only]:
+                        sole[only].add(c)
+                        changed.add(only)
+        for c in newly:
+            orphaned_clients.add(c)
+            for staff_set in remaining[c].values():
+                for s in staff_set:
+                    if c in sole[s]:
+                        sole[s].discard(c)
+                        changed.add(s)
         orphaned += sum(measure[c] for c in newly)
         del gains[best]
-        for s in affected:
+        for s in changed:
             if s in gains:
                 gains[s] = gain(s)
-        rows.append({"step": len(rows) + 1, "staff": best, "orphaned": orphaned if by == "value" else int(orphaned),
+        # A sum of money: exact float sum, then float noise dropped (0.1 + 0.2 shows as 0.3, not 0.30000000000000004).
+        shown = round(math.fsum(measure[c] for c in orphaned_clients), 6) if by == "value" else int(orphaned)
+        rows.append({"step": len(rows) + 1, "staff": best, "orphaned": shown,
                      "orphaned_share": round3(orphaned / total)})
     return rows
 
@@ -88,8 +108,7 @@ def truck_factor(extract: CoverageExtract, by: str, policy: Policy) -> list[dict
 def coverage_graph(extract: CoverageExtract) -> nx.Graph:
     """Undirected staff–client graph of active coverage edges (nodes are ('Staff', id) / ('Client', id))."""
     graph = nx.Graph()
-    for staff, client, _ in extract.edges:
-        graph.add_edge(("Staff", staff), ("Client", client))
+    graph.add_edges_from((("Staff", staff), ("Client", client)) for staff, client, _ in extract.edges)
     return graph
 
 
@@ -101,7 +120,13 @@ def brokers(extract: CoverageExtract) -> list[dict[str, Any]]:
     instead of one connected-components run per articulation point.
     """
     graph = coverage_graph(extract)
-    cut_points = set(nx.articulation_points(graph))
+    # One depth-first pass: the articulation points are the nodes that belong to two or more blocks.
+    blocks = list(nx.biconnected_components(graph))
+    seen: set = set()
+    cut_points: set = set()
+    for block in blocks:
+        cut_points |= block & seen
+        seen |= block
     if not cut_points:
         return []
     tree = nx.Graph()
@@ -109,7 +134,7 @@ def brokers(extract: CoverageExtract) -> list[dict[str, Any]]:
     for v in cut_points:
         weight[("A", v)] = (1, 1 if v[0] == "Client" else 0)
         tree.add_node(("A", v))
-    for n, block in enumerate(nx.biconnected_components(graph)):
+    for n, block in enumerate(blocks):
         inner = [v for v in block if v not in cut_points]
         weight[("B", n)] = (len(inner), sum(1 for v in inner if v[0] == "Client"))
         for v in block:

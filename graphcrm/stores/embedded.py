@@ -1,8 +1,15 @@
-"""The embedded store: SQLite (WAL, synchronous=FULL) is the durable record, a GraphIndex in memory serves reads."""
+"""The embedded store: SQLite (WAL, synchronous=FULL) is the durable record, a GraphIndex in memory serves reads.
+
+Interactions are not held in memory: the GraphIndex reads them through SQLite's covering indexes
+(graphcrm.stores.embedded_interactions). What is held (the structure, needs, assessments and
+handovers) is estimated before loading, and a store past the memory budget is refused with a clear
+message instead of exhausting the machine (GRAPHCRM_EMBEDDED_MEMORY_MB, default 3072).
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -17,7 +24,10 @@ from graphcrm.model import (
     AuditEntry, Client, Coverage, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team, Tier,
 )
 from graphcrm.rules import records_history_start, span_active, staff_active
-from graphcrm.stores.protocol import Planned, Scope, Snapshot
+from graphcrm.stores import embedded_explorer as explorer_reads
+from graphcrm.stores.embedded_interactions import SqliteInteractions, at_out, staff_in, staff_out
+from graphcrm.stores.protocol import NeighbourPage, NodeCard, Planned, Scope, SearchPage, Snapshot
+from graphcrm.times import micros
 
 __all__ = ["EmbeddedStore"]
 
@@ -52,20 +62,12 @@ def _key_date_out(value: date | None) -> str:
     return "" if value is None else value.isoformat()
 
 
-def _datetime_out(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat()
-
-
-def _staff_out(value: tuple[str, ...]) -> str:
-    return ";".join(value)
+_datetime_out = at_out
+_staff_out, _staff_in = staff_out, staff_in
 
 
 def _date_in(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
-
-
-def _staff_in(value: str) -> tuple[str, ...]:
-    return tuple(value.split(";")) if value else ()
 
 
 def _converters(kind: str, direction: str) -> list[tuple[int, Callable]]:
@@ -89,8 +91,18 @@ _OUT = {kind: _converters(kind, "out") for kind in _TABLES}
 _IN = {kind: _converters(kind, "in") for kind in _TABLES}
 
 
+#: Rough bytes of memory per record held by the GraphIndex (record, identity, index entries), measured at size M.
+_BYTES_HELD = {"tier": 600, "staff": 900, "team": 400, "membership": 700, "client": 450, "coverage": 750,
+               "engagement": 650, "need": 550, "milestone": 800}
+_DEFAULT_BUDGET_MB = 3072
+#: A write carrying at least this many interactions into an empty table rebuilds the indexes after it.
+_BULK_ROWS = 50_000
+
+
 def _upsert_sql(kind: str) -> str:
     table, columns, _ = _TABLES[kind]
+    if kind == "interactions":
+        columns = columns + ("ts",)
     keys = _KEYS[kind]
     quoted = [f'"{c}"' for c in columns]
     updates = [f'"{c}" = excluded."{c}"' for c in columns if c not in keys] or ['"{0}" = excluded."{0}"'.format(keys[0])]
@@ -117,13 +129,49 @@ class EmbeddedStore:
             # FULL: a committed write survives power loss too, not only a crash (WAL+NORMAL does not).
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA busy_timeout=10000")
+            self._migrate()
             self._db.executescript(_SCHEMA.read_text(encoding="utf-8"))
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise StoreError(f"{path} is not a graphcrm database: {exc}") from None
-        self.index = GraphIndex()
+        try:
+            self._check_budget()
+        except StoreError:
+            self._db.close()
+            raise
+        self.interactions = SqliteInteractions(self._db, self._lock)
+        self.index = GraphIndex(self.interactions)
         with gc_paused():
-            self.index.apply(self._read_sqlite())
+            self.index.apply(self._read_sqlite(interactions=False))
+            self.index.load_milestones(self.interactions.milestones())
+
+    def _migrate(self) -> None:
+        """A version-1 file (before `ts`) gets the column, filled from `at`, before the schema's indexes need it."""
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(interaction)")}
+        if version >= 2 or not columns or "ts" in columns:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._db.execute("ALTER TABLE interaction ADD COLUMN ts INTEGER NOT NULL DEFAULT 0")
+        rows = self._db.execute("SELECT rowid, at FROM interaction").fetchall()
+        self._db.executemany("UPDATE interaction SET ts = ? WHERE rowid = ?",
+                             [(micros(datetime.fromisoformat(at)), rowid) for rowid, at in rows])
+        self._db.execute("COMMIT")
+
+    def _check_budget(self) -> None:
+        """Refuse, with the figures, a store whose structure would not fit the memory budget once loaded."""
+        budget_mb = int(os.environ.get("GRAPHCRM_EMBEDDED_MEMORY_MB") or _DEFAULT_BUDGET_MB)
+        counts = {table: self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                  for table in _BYTES_HELD if table != "milestone"}
+        counts["milestone"] = self._db.execute(
+            "SELECT count(*) FROM interaction WHERE kind IN ('assessment', 'handover')").fetchone()[0]
+        needed_mb = sum(_BYTES_HELD[t] * n for t, n in counts.items()) / 2**20 + 150   # + the interpreter and libraries
+        if needed_mb > budget_mb:
+            biggest = ", ".join(f"{n:,} {t}" for t, n in sorted(counts.items(), key=lambda kv: -kv[1]*_BYTES_HELD[kv[0]])[:3])
+            raise StoreError(
+                f"{self.path}: too large for the embedded store: opening it needs about {needed_mb:,.0f} MB "
+                f"({biggest}, ...) and the budget is {budget_mb:,} MB (GRAPHCRM_EMBEDDED_MEMORY_MB). "
+                "Move this organisation to Neo4j (graphcrm export, then import into a bolt:// or neo4j:// store).")
 
     # -- Store protocol ------------------------------------------------------------------
     def init_schema(self) -> None:
@@ -149,28 +197,37 @@ class EmbeddedStore:
 
     def _snapshot(self, scope: Scope) -> Snapshot:
         g = self.index
+        stored = self.interactions.by_ids(scope.interactions) if scope.interactions else {}
         return Snapshot(
             tiers=g.tiers_by_level(),
             clients={c: v for c in scope.clients if (v := self.client_view(c)) is not None},
             staff={s: v for s in scope.staff if (v := self.staff_view(s)) is not None},
             teams={t: v for t in scope.teams if (v := self.team_view(t)) is not None},
             people={s: g.staff[s] for s in scope.people if s in g.staff},
-            interactions={i: g.interactions[i] for i in scope.interactions if i in g.interactions},
+            interactions=stored,
             needs={n: g.needs[n] for n in scope.needs if n in g.needs},
         )
 
     def _write_locked(self, records: Records, progress: Callable[[int], None] | None,
                       audit: AuditEntry | None) -> None:
         """One SQLite transaction (the caller holds the lock), then the in-memory index."""
-        start = records_history_start(records, self._stored)
+        replaced: dict[str, tuple[str, str]] = {}
         try:
             self._db.execute("BEGIN IMMEDIATE")
+            if records.interactions:
+                replaced = self._stored_kinds([i.id for i in records.interactions])
+            # Which days the write can change, from what it overwrites (the interactions it replaces read in bulk).
+            overwritten = self.interactions.by_ids(list(replaced)) if replaced else {}
+            start = records_history_start(records, lambda kind, r: self._stored(kind, r, overwritten))
             if start is not None:
                 self._forget_trends(start)
             for kind, items in records.kinds():
                 if not items:
                     continue
-                self._write_kind(kind, items)
+                if kind == "interactions" and not replaced and len(items) >= _BULK_ROWS:
+                    self._bulk_load_interactions(items)
+                else:
+                    self._write_kind(kind, items)
                 if progress:
                     progress(len(items))
             if audit is not None:
@@ -183,14 +240,40 @@ class EmbeddedStore:
                 self._db.execute("ROLLBACK")
             raise
         with gc_paused():
-            self.index.apply(records)
+            self.index.apply(records, replaced)
 
-    def _stored(self, kind: str, record):
-        """The record stored under `record`'s identity (None: a new one), from memory."""
+    def _bulk_load_interactions(self, items: list) -> None:
+        """Many new interactions into a table without them (a first import): the interaction indexes are dropped and
+        rebuilt after the insert, in the same transaction; sorting once is much faster than inserting into
+        three B-trees row by row."""
+        if not self._db.execute("SELECT NOT EXISTS (SELECT 1 FROM interaction)").fetchone()[0]:
+            self._write_kind("interactions", items)
+            return
+        indexes = self._db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'interaction' "
+                                   "AND sql IS NOT NULL").fetchall()
+        for name, _ in indexes:
+            self._db.execute(f'DROP INDEX "{name}"')
+        self._write_kind("interactions", items)
+        for _, sql in indexes:
+            self._db.execute(sql)
+
+    def _stored_kinds(self, ids: list[str]) -> dict[str, tuple[str, str]]:
+        """(client, kind) of the interactions among `ids` already stored: what an upsert replaces."""
+        if self._db.execute("SELECT NOT EXISTS (SELECT 1 FROM interaction)").fetchone()[0]:
+            return {}
+        found = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows = self._db.execute(f"SELECT id, client, kind FROM interaction WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            found.update((i, (client, kind)) for i, client, kind in rows)
+        return found
+
+    def _stored(self, kind: str, record, interactions: dict[str, Interaction]):
+        """The record stored under `record`'s identity (None: a new one): from memory, or the `interactions` read."""
         g = self.index
         table = {"tiers": g.tiers, "staff": g.staff, "teams": g.teams, "clients": g.clients,
                  "memberships": g.memberships, "coverage": g.coverage, "engagements": g.engagements,
-                 "interactions": g.interactions, "needs": g.needs}[kind]
+                 "interactions": interactions, "needs": g.needs}[kind]
         identity = record.identity
         return table.get(identity[0] if len(identity) == 1 else identity)
 
@@ -240,6 +323,8 @@ class EmbeddedStore:
             values = [getattr(item, c) for c in columns]
             for position, out in convert:
                 values[position] = out(values[position])
+            if kind == "interactions":
+                values.append(micros(item.at))
             rows.append(values)
         self._db.executemany(_upsert_sql(kind), rows)
 
@@ -247,9 +332,13 @@ class EmbeddedStore:
         with self._lock:
             return self._read_sqlite()
 
-    def _read_sqlite(self) -> Records:
+    def _read_sqlite(self, interactions: bool = True) -> Records:
         records = Records()
         for kind, (table, columns, cls) in _TABLES.items():
+            if kind == "interactions":
+                if interactions:
+                    records.interactions.extend(self.interactions.every())
+                continue
             quoted = ", ".join(f'"{c}"' for c in columns)
             convert = _IN[kind]
             items = getattr(records, kind)
@@ -304,30 +393,84 @@ class EmbeddedStore:
 
     def neighbourhood(self, label: str, key: str, as_of: date, limit: int = 50) -> dict[str, Any] | None:
         """The node and its neighbours over structural relationships active on as_of (as neighbourhood.cypher)."""
-        node = (label, key)
         with self._lock:
             g = self.index
-            if node not in g.graph:
+            table = {"Client": g.clients, "Staff": g.staff, "Team": g.teams, "Tier": g.tiers}.get(label, {})
+            if key not in table:
                 return None
             found = set()
-            for source, target, data in list(g.graph.out_edges(node, data=True)) + list(g.graph.in_edges(node, data=True)):
-                outgoing = source == node
-                other = target if outgoing else source
-                if not span_active(data.get("since"), data.get("until"), as_of):
+            for kind, outgoing, tier, other, since, until, _ in self._edges(label, key):
+                if not span_active(since, until, as_of):
                     continue
-                if data["type"] in ("COVERS", "MEMBER_OF") and not all(
-                        staff_active(g.staff.get(x[1]), as_of) for x in (node, other) if x[0] == "Staff"):
+                if kind in ("COVERS", "MEMBER_OF") and not all(
+                        staff_active(g.staff.get(x[1]), as_of) for x in ((label, key), other) if x[0] == "Staff"):
                     continue
-                found.add((data["type"], outgoing, data.get("tier"), other))
+                found.add((kind, outgoing, tier, other))
             ordered = sorted(found, key=lambda f: (f[0], f[3][0], f[3][1], f[2] is None, f[2] or ""))
             neighbours = [{"type": t, "outgoing": o, "tier": tier, "node": self._node_card(other)}
                           for t, o, tier, other in ordered]
-            return {"centre": self._node_card(node), "neighbours": neighbours[:limit], "total": len(neighbours)}
+            return {"centre": self._node_card((label, key)), "neighbours": neighbours[:limit], "total": len(neighbours)}
+
+    def _edges(self, label: str, key: str):
+        """(type, outgoing, tier, other node, since, until, role) of every structural relationship of a node, from the indexes."""
+        g = self.index
+        if label == "Client":
+            for c in g.coverage_by_client.get(key, {}).values():
+                yield "COVERS", False, c.tier, ("Staff", c.staff), c.since, c.until, c.role
+            for e in g.engagements_by_client.get(key, {}).values():
+                yield "ENGAGES", False, None, ("Team", e.team), e.since, e.until, None
+        elif label == "Staff":
+            person = g.staff[key]
+            for c in g.coverage_by_staff.get(key, {}).values():
+                yield "COVERS", True, c.tier, ("Client", c.client), c.since, c.until, c.role
+            for m in g.memberships_by_staff.get(key, {}).values():
+                yield "MEMBER_OF", True, None, ("Team", m.team), m.since, m.until, None
+            if person.tier and person.tier in g.tiers:
+                yield "IN_TIER", True, None, ("Tier", person.tier), None, None, None
+            if person.manager and person.manager in g.staff:
+                yield "REPORTS_TO", True, None, ("Staff", person.manager), None, None, None
+            for other in g.staff.values():
+                if other.manager == key:
+                    yield "REPORTS_TO", False, None, ("Staff", other.id), None, None, None
+        elif label == "Team":
+            for m in g.memberships_by_team.get(key, {}).values():
+                yield "MEMBER_OF", False, None, ("Staff", m.staff), m.since, m.until, None
+            for e in g.engagements_by_team.get(key, {}).values():
+                yield "ENGAGES", True, None, ("Client", e.client), e.since, e.until, None
+        elif label == "Tier":
+            for other in g.staff.values():
+                if other.tier == key:
+                    yield "IN_TIER", False, None, ("Staff", other.id), None, None, None
+
+    # -- the graph explorer's reads (graphcrm/stores/embedded_explorer.py) ------------------------------
+    def node_cards(self, nodes: list[tuple[str, str]], as_of: date) -> list[NodeCard]:
+        with self._lock:
+            return explorer_reads.node_cards(self.index, nodes, as_of)
+
+    def neighbourhood_page(self, label: str, key: str, as_of: date, offset: int = 0,
+                           limit: int = 50) -> NeighbourPage | None:
+        with self._lock:
+            g = self.index
+            if key not in {"Client": g.clients, "Staff": g.staff, "Team": g.teams, "Tier": g.tiers}.get(label, {}):
+                return None
+            return explorer_reads.neighbourhood_page(g, self._edges(label, key), (label, key), as_of, offset, limit)
+
+    def search_page(self, text: str, offset: int = 0, limit: int = 20, within: list[str] | None = None) -> SearchPage:
+        with self._lock:
+            return explorer_reads.search_page(self.index, text, offset, limit, within)
+
+    def client_values(self, clients: list[str]) -> dict[str, float | None]:
+        with self._lock:
+            return explorer_reads.client_values(self.index, clients)
+
+    def teams(self) -> list[Team]:
+        with self._lock:
+            return sorted(self.index.teams.values(), key=lambda t: t.id)
 
     def client_timeline(self, client: str, limit: int = 200) -> tuple[list[Interaction], list[Need]]:
         with self._lock:
             g = self.index
-            interactions = sorted(g.interactions_by_client.get(client, {}).values(), key=lambda i: (i.at, i.id), reverse=True)
+            interactions = sorted(self.interactions.of_client(client), key=lambda i: (i.at, i.id), reverse=True)
             needs = sorted(g.needs_by_client.get(client, {}).values(), key=lambda n: (n.detected, n.id), reverse=True)
         return interactions[:limit], needs
 
@@ -368,9 +511,30 @@ class EmbeddedStore:
             i = self.index
             return KnownIds(set(i.tiers), set(i.staff), set(i.teams), set(i.clients))
 
+    def stored_versions(self, records: Records) -> Records:
+        """Looked up in memory (the index holds every structural record by identity, one id for the node kinds);
+        interactions are read from SQLite by id, 500 per query."""
+        found = Records()
+        with self._lock:
+            for kind, items in records.kinds():
+                if kind == "interactions":
+                    stored = self.interactions.by_ids(i.id for i in items)
+                    found.interactions.extend(stored[i.id] for i in items if i.id in stored)
+                    continue
+                table, out = getattr(self.index, kind), getattr(found, kind)
+                by_id = len(_KEYS[kind]) == 1
+                for item in items:
+                    stored = table.get(item.identity[0] if by_id else item.identity)
+                    if stored is not None:
+                        out.append(stored)
+        return found
+
     def counts(self) -> dict[str, int]:
         with self._lock:
-            return self.index.records().counts()
+            g = self.index
+            return {"tiers": len(g.tiers), "staff": len(g.staff), "teams": len(g.teams),
+                    "memberships": len(g.memberships), "clients": len(g.clients), "coverage": len(g.coverage),
+                    "engagements": len(g.engagements), "interactions": self.interactions.count(), "needs": len(g.needs)}
 
     def integrity_check(self) -> str:
         with self._lock:

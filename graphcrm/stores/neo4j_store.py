@@ -17,11 +17,12 @@ from graphcrm.graphindex import GraphIndex
 from graphcrm.model import (
     AuditEntry, Client, Coverage, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team, Tier,
 )
+from graphcrm.guard import Limits
 from graphcrm.queries import NamedQuery, library
 from graphcrm.rules import records_history_start
 from graphcrm.stores.neo4j_analyst import run_analyst_query
 from graphcrm.stores.neo4j_values import native, row_of
-from graphcrm.stores.protocol import AnalystResult, Planned, Scope, Snapshot
+from graphcrm.stores.protocol import AnalystResult, NeighbourPage, NodeCard, Planned, Scope, SearchPage, Snapshot
 
 __all__ = ["Neo4jStore", "native"]
 
@@ -40,6 +41,8 @@ _EXPORTS = {
     "coverage": ("export_coverage", Coverage), "engagements": ("export_engagements", Engagement),
     "interactions": ("export_interactions", Interaction), "needs": ("export_needs", Need),
 }
+#: Interaction kinds whose rows change a client's grade or stage timeline.
+_MILESTONES = ("assessment", "handover")
 REQUIRED_CONSTRAINTS = {"tier_key", "staff_id", "team_id", "client_id", "interaction_id", "need_id"}
 
 
@@ -64,6 +67,7 @@ class Neo4jStore:
         if not password:
             raise StoreUnavailable(f"{url}: set NEO4J_PASSWORD (and NEO4J_USER) to connect")
         self.queries = library()
+        self._driver_url, self._auth = driver_url, (user, password)
         self._driver = GraphDatabase.driver(
             driver_url, auth=(user, password),
             connection_acquisition_timeout=10, connection_timeout=5, max_transaction_retry_time=15,
@@ -103,19 +107,37 @@ class Neo4jStore:
             raise StoreUnavailable(f"{self.url}: {_first_line(exc)}") from None
         return [{k: native(v) for k, v in zip(keys, r.values())} for r in records]
 
-    def _write_steps(self, records: Records) -> list[tuple[NamedQuery, dict[str, Any]]]:
-        """The write queries that upsert `records`, in dependency order."""
-        steps: list[tuple[NamedQuery, dict[str, Any]]] = []
+    def _write_steps(self, records: Records) -> list[Callable[[Any], Any]]:
+        """The steps (each run with the transaction) that upsert `records`, in dependency order."""
+        steps: list[Callable[[Any], Any]] = []
         for kind, name in _WRITES:
             items = getattr(records, kind)
-            if items:
-                steps.append((self.queries[name], {"rows": [row_of(r) for r in items]}))
-                if kind == "staff":
-                    steps.append((self.queries["write_reports_to"], {"rows": [{"id": s.id, "manager": s.manager} for s in items]}))
+            if not items:
+                continue
+            if kind == "interactions":
+                rows = [row_of(r) for r in items]
+                steps.append(lambda tx, rows=rows: self._upsert_interactions(tx, rows))
+                continue
+            steps.append(_step(self.queries[name], {"rows": [row_of(r) for r in items]}))
+            if kind == "staff":
+                steps.append(_step(self.queries["write_reports_to"],
+                                   {"rows": [{"id": s.id, "manager": s.manager} for s in items]}))
         return steps
 
+    def _upsert_interactions(self, tx, rows: list[dict[str, Any]]) -> None:
+        """Upsert interactions, then recompute the timelines the write says changed (in the same transaction):
+        a new contact only widens its client's first/last moments, inside the write itself."""
+        stale = {row["refresh"] for row in _fetch(tx, self.queries["write_interactions"], {"rows": rows})}
+        _refresh_timelines(tx, self.queries["refresh_timelines"], stale)
+
+    def _create_interactions(self, tx, rows: list[dict[str, Any]]) -> None:
+        """Create new interactions; the clients that got an assessment or handover have their timelines refreshed."""
+        _fetch(tx, self.queries["create_interactions"], {"rows": rows})
+        _refresh_timelines(tx, self.queries["refresh_timelines"],
+                           {row["client"] for row in rows if row["kind"] in _MILESTONES})
+
     def _write_rows(self, name: str, rows: list[dict[str, Any]]) -> None:
-        self._in_write_transaction(name, lambda tx: _run_steps(tx, [(self.queries[name], {"rows": rows})]))
+        self._in_write_transaction(name, lambda tx: _run_steps(tx, [_step(self.queries[name], {"rows": rows})]))
 
     def _in_write_transaction(self, label: str, work_in: Callable[[Any], Any]) -> Any:
         """Run `work_in(tx)` in one managed write transaction (retried on transient errors, so it must be repeatable)."""
@@ -172,7 +194,7 @@ class Neo4jStore:
         self.ensure_schema()
 
         def work(tx):
-            _run_steps(tx, [(self.queries["lock_scope"], {
+            _run_steps(tx, [_step(self.queries["lock_scope"], {
                 "clients": sorted(set(scope.clients)), "staff": sorted(set(scope.staff) | set(scope.people)),
                 "teams": sorted(set(scope.teams))})])
             snapshot = self._views(lambda named, params: _fetch(tx, named, params), scope)
@@ -181,7 +203,7 @@ class Neo4jStore:
                 # What the change overwrites was read with the scope: it says which days it can change.
                 start = records_history_start(planned.records, _stored_in(snapshot))
                 _run_steps(tx, self._write_steps(planned.records)
-                           + [(self.queries["write_audit"], {"entry": row_of(planned.audit)})]
+                           + [_step(self.queries["write_audit"], {"entry": row_of(planned.audit)})]
                            + self._forget_steps(start))
             return planned
 
@@ -203,6 +225,26 @@ class Neo4jStore:
     def neighbourhood(self, label: str, key: str, as_of: date, limit: int = 50) -> dict[str, Any] | None:
         rows = self.read("neighbourhood", {"label": label, "key": key, "as_of": as_of, "max": limit})
         return rows[0] if rows else None
+
+    # -- the graph explorer's reads ---------------------------------------------------------------
+    def node_cards(self, nodes: list[tuple[str, str]], as_of: date) -> list[NodeCard]:
+        if not nodes:
+            return []
+        return self.read("node_cards", {"nodes": [{"label": label, "key": key} for label, key in nodes], "as_of": as_of})
+
+    def neighbourhood_page(self, label: str, key: str, as_of: date, offset: int = 0,
+                           limit: int = 50) -> NeighbourPage | None:
+        rows = self.read("neighbourhood_page", {"label": label, "key": key, "as_of": as_of, "offset": offset, "max": limit})
+        return rows[0] if rows else None
+
+    def search_page(self, text: str, offset: int = 0, limit: int = 20, within: list[str] | None = None) -> SearchPage:
+        return self.read("search_page", {"text": text, "within": within, "offset": offset, "max": limit})[0]
+
+    def client_values(self, clients: list[str]) -> dict[str, float | None]:
+        return {row["client"]: row["value"] for row in self.read("client_values", {"clients": clients})}
+
+    def teams(self) -> list[Team]:
+        return [Team(**row) for row in self.read("export_teams")]
 
     def client_timeline(self, client: str, limit: int = 200) -> tuple[list[Interaction], list[Need]]:
         rows = self.read("client_timeline", {"client": client, "max": limit})
@@ -233,13 +275,13 @@ class Neo4jStore:
         known = [row_of(i) for i in chunk if i.id in existing]
         if fresh:
             try:
-                self._write_rows("create_interactions", fresh)
+                self._in_write_transaction("create_interactions", lambda tx: self._create_interactions(tx, fresh))
             except StoreError as exc:
                 if exc.code != CONSTRAINT_FAILED:
                     raise
                 known += fresh          # a concurrent writer stored some of them first
         if known:
-            self._write_rows("write_interactions", known)
+            self._in_write_transaction("write_interactions", lambda tx: self._upsert_interactions(tx, known))
 
     # -- Store protocol ----------------------------------------------------------------------
     def init_schema(self) -> None:
@@ -247,6 +289,8 @@ class Neo4jStore:
         with self._driver.session(database=self.database) as session:
             for statement in schema.statements:
                 session.run(Query(statement, metadata={"app": "graphcrm", "query": "schema"})).consume()
+            # A database written before the client timelines existed gets them now (nothing to do otherwise).
+            session.run(self._query(self.queries["upgrade_timelines"])).consume()
         self._checked_schema = True
 
     def ensure_schema(self) -> None:
@@ -270,7 +314,7 @@ class Neo4jStore:
         # A bulk write does not read what it overwrites, so it may have changed any day.
         forget = self._forget_steps(date.min if len(records) else None)
         if audit is not None:
-            steps = self._write_steps(records) + [(self.queries["write_audit"], {"entry": row_of(audit)})] + forget
+            steps = self._write_steps(records) + [_step(self.queries["write_audit"], {"entry": row_of(audit)})] + forget
             self._in_write_transaction("change:" + audit.action, lambda tx: _run_steps(tx, steps))
             if progress:
                 progress(len(records))
@@ -292,10 +336,10 @@ class Neo4jStore:
             self._in_write_transaction("forget_trend_points", lambda tx: _run_steps(tx, forget))
 
     # -- trend points: cached figures of past days, dropped when history is edited ---------------------------
-    def _forget_steps(self, start: date | None) -> list[tuple[NamedQuery, dict[str, Any]]]:
+    def _forget_steps(self, start: date | None) -> list[Callable[[Any], None]]:
         if start is None:
             return []
-        return [(self.queries["forget_trend_points"], {"from": start.isoformat(), "edited": start < date.today()})]
+        return [_step(self.queries["forget_trend_points"], {"from": start.isoformat(), "edited": start < date.today()})]
 
     @contextmanager
     def organisation(self):
@@ -324,14 +368,38 @@ class Neo4jStore:
         named = self.queries[report.query]
         return self.read(named.name, bound.query_params(named))
 
-    def analyst_query(self, text: str, params: dict[str, Any] | None = None, timeout: float | None = None,
-                      row_cap: int | None = None) -> AnalystResult:
+    def analyst_query(self, text: str, params: dict[str, Any] | None = None, limits: Limits | None = None,
+                      trusted: bool = False) -> AnalystResult:
         """Analysts' own read-only Cypher, through every layer of the guard (graphcrm.stores.neo4j_analyst)."""
-        return run_analyst_query(self._driver, self.database, text, params, timeout, row_cap)
+        return run_analyst_query(self._analyst_driver, self.database, text, params, limits, trusted)
+
+    def _analyst_driver(self, address: Any = None):
+        """A driver of its own for one analyst query (its connection may be closed under a runaway), to the
+        store's URL or, given a cluster member's address, straight to that member."""
+        url = self._driver_url
+        if address is not None:
+            scheme = urlsplit(url).scheme.replace("neo4j", "bolt")
+            url = f"{scheme}://{address}"
+        return GraphDatabase.driver(url, auth=self._auth, connection_acquisition_timeout=10, connection_timeout=5,
+                                    max_connection_pool_size=2, notifications_min_severity="OFF")
 
     def known_ids(self) -> KnownIds:
         found = {row["kind"]: set(row["ids"]) for row in self.read("known_ids")}
         return KnownIds(**found)
+
+    def stored_versions(self, records: Records) -> Records:
+        """Read by identity with cypher/reads/stored_records.cypher, BATCH_ROWS identities per query."""
+        found = Records()
+        for kind, items in records.kinds():
+            cls, out = _EXPORTS[kind][1], getattr(found, kind)
+            for chunk in _chunks(items):
+                params: dict[str, list] = {name: [] for name in _EXPORTS}
+                params[kind] = [_identity_param(record) for record in chunk]
+                for item in self.read("stored_records", params)[0][kind]:
+                    if kind == "interactions":
+                        item["staff"] = tuple(item["staff"])
+                    out.append(cls(**item))
+        return found
 
     def read_all(self) -> Records:
         records = Records()
@@ -361,9 +429,19 @@ class Neo4jStore:
         return self._driver
 
 
-def _run_steps(tx, steps: list[tuple[NamedQuery, dict[str, Any]]]) -> None:
-    for named, params in steps:
-        tx.run(named.text, params).consume()
+def _step(named: NamedQuery, params: dict[str, Any]) -> Callable[[Any], None]:
+    """One write query as a step of a transaction."""
+    return lambda tx: tx.run(named.text, params).consume()
+
+
+def _run_steps(tx, steps: list[Callable[[Any], Any]]) -> None:
+    for step in steps:
+        step(tx)
+
+
+def _refresh_timelines(tx, named: NamedQuery, clients: set[str]) -> None:
+    if clients:
+        tx.run(named.text, {"clients": sorted(clients)}).consume()
 
 
 def _fetch(tx, named: NamedQuery, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -387,6 +465,15 @@ def _stored_in(snapshot: Snapshot):
     for need in snapshot.needs.values():
         stored[("needs", need.identity)] = need
     return lambda kind, record: stored.get((kind, record.identity))
+
+
+def _identity_param(record) -> Any:
+    """A record's identity as the stored_records query takes it: the id, or a map with `since` as ISO text."""
+    identity = record.identity
+    if len(identity) == 1:
+        return identity[0]
+    names = [n for n in record.__dataclass_fields__][:len(identity) - 1] + ["since"]
+    return {n: (v.isoformat() if hasattr(v, "isoformat") else v) for n, v in zip(names, identity)}
 
 
 def _chunks(items: list) -> Iterable[list]:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Callable, ContextManager, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Protocol, TypedDict, runtime_checkable
 
-from graphcrm.model import AuditEntry, Interaction, KnownIds, Need, Records, Staff, Tier
+from graphcrm.model import AuditEntry, Interaction, KnownIds, Need, Records, Staff, Team, Tier
 
 if TYPE_CHECKING:
     from graphcrm.graphindex import GraphIndex
+    from graphcrm.guard import Limits
     from graphcrm.queries import Bound
     from graphcrm.reports.registry import Report
 
-__all__ = ["Store", "AnalystQueries", "AnalystResult", "Scope", "Snapshot", "Planned"]
+__all__ = ["Store", "AnalystQueries", "AnalystResult", "Scope", "Snapshot", "Planned",
+           "NodeCard", "Neighbour", "NeighbourPage", "SearchHit", "SearchPage"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,47 @@ class AnalystResult:
     cut: str | None = None
 
 
+class NodeCard(TypedDict):
+    """What the graph explorer shows of a node on a day (cypher/reads/node_cards.cypher)."""
+
+    label: str                 # Client, Staff, Team or Tier
+    key: str                   # the id (a tier's key)
+    name: str | None
+    grade: str | None          # a client's grade on the day (A, B, C or ungraded)
+    stage: str | None          # a client's stage on the day (a tier key)
+    value: float | None        # a client's value
+    tier: str | None           # a staff member's tier key; a tier's own key
+    level: int | None          # a tier's level
+    left: date | None          # the day a staff member left
+
+
+class Neighbour(TypedDict):
+    """One active relationship of a node, seen from it (cypher/reads/neighbourhood_page.cypher)."""
+
+    type: str                  # COVERS, MEMBER_OF, ENGAGES, IN_TIER or REPORTS_TO
+    outgoing: bool             # the relationship starts at the node asked about
+    tier: str | None           # the stage a coverage covers
+    role: str | None           # a coverage's role: lead when any active coverage of that stage is lead, else backup
+    label: str                 # the neighbour's label and key
+    key: str
+
+
+class NeighbourPage(TypedDict):
+    neighbours: list[Neighbour]
+    total: int                 # neighbours in all, across every page
+
+
+class SearchHit(TypedDict):
+    label: str
+    key: str
+    name: str | None
+
+
+class SearchPage(TypedDict):
+    hits: list[SearchHit]
+    total: int                 # matches in all, across every page
+
+
 @runtime_checkable
 class Store(Protocol):
     """What every backend offers; the same contract tests run against each."""
@@ -93,6 +136,12 @@ class Store(Protocol):
     def known_ids(self) -> KnownIds:
         """Ids (keys for tiers) already stored, by kind."""
 
+    def stored_versions(self, records: Records) -> Records:
+        """The stored records with the identities of `records` (identities not stored are left out).
+
+        An import compares them with what it brings to tell new, changed and unchanged records.
+        """
+
     # -- reads for the service, the pages and the API ----------------------------------------------
     def tiers(self) -> list[Tier]:
         """Every tier, by level then key."""
@@ -122,6 +171,27 @@ class Store(Protocol):
                    since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
         """The audit trail, newest first, filtered."""
 
+    # -- reads for the graph explorer --------------------------------------------------------------
+    def node_cards(self, nodes: list[tuple[str, str]], as_of: date) -> list[NodeCard]:
+        """A card for each (label, key) that exists, in the order asked: names, and grade/stage on `as_of` for clients."""
+
+    def neighbourhood_page(self, label: str, key: str, as_of: date, offset: int = 0,
+                           limit: int = 50) -> NeighbourPage | None:
+        """Neighbours `offset` to `offset + limit` of a node over the relationships active on `as_of`; None: no such node."""
+
+    def search_page(self, text: str, offset: int = 0, limit: int = 20,
+                    within: list[str] | None = None) -> SearchPage:
+        """One page of the clients, staff and teams whose id or name contains `text`, exact matches first.
+
+        `within` limits the search to those nodes ('Label:key'), e.g. what a staff user may see.
+        """
+
+    def client_values(self, clients: list[str]) -> dict[str, float | None]:
+        """The value of each of `clients` that exists."""
+
+    def teams(self) -> list[Team]:
+        """Every team, by id."""
+
     # -- reports ------------------------------------------------------------------------------
     def report_rows(self, report: "Report", bound: "Bound") -> list[dict[str, Any]]:
         """The rows of `report.query` (its .cypher file on Neo4j, its registered twin on the embedded store)."""
@@ -142,6 +212,6 @@ class Store(Protocol):
 class AnalystQueries(Protocol):
     """A store that can run an analyst's own read-only Cypher (Neo4j); the embedded store cannot."""
 
-    def analyst_query(self, text: str, params: dict[str, Any] | None = None, timeout: float | None = None,
-                      row_cap: int | None = None) -> AnalystResult:
-        """Run guarded, read-only Cypher and return plain rows."""
+    def analyst_query(self, text: str, params: dict[str, Any] | None = None, limits: Limits | None = None,
+                      trusted: bool = False) -> AnalystResult:
+        """Run guarded, read-only Cypher within `limits` and return plain rows (`trusted`: a reviewed file of cypher/)."""

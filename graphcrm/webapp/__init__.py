@@ -33,11 +33,18 @@ class GraphCRMApp:
         self._computing: dict[tuple, threading.Lock] = {}
         self._lock = threading.Lock()
         self._warming = threading.Lock()
+        self._listeners: list = []
+
+    def on_change(self, listener) -> None:
+        """Call `listener()` after every committed change too (e.g. the departure check forgets what it read)."""
+        self._listeners.append(listener)
 
     def changed(self) -> None:
         """Called after every committed change: cached results are stale; today's dashboard is recomputed in the background."""
         with self._lock:
             self._cache.clear()
+        for listener in self._listeners:
+            listener()
         self.warm_in_background()
 
     def report(self, name: str, as_of: date, params: dict[str, Any]):
@@ -61,6 +68,19 @@ class GraphCRMApp:
                 self._computing.pop(key, None)
         return result
 
+    def remember(self, key: tuple, compute):
+        """A result derived from the store (e.g. the graph explorer's opening view), kept until the next change."""
+        key = ("remember",) + key
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        result = compute()
+        with self._lock:
+            if len(self._cache) > 200:
+                self._cache.clear()
+            self._cache[key] = result
+        return result
+
     def wait_until_warm(self, timeout: float = 600.0) -> bool:
         """Block until a background warm-up (if any) has finished; True when it did within the timeout."""
         if self._warming.acquire(timeout=timeout):
@@ -78,12 +98,17 @@ class GraphCRMApp:
             threading.Thread(target=work, name="graphcrm-warm", daemon=True).start()
 
     def warm_dashboard(self) -> None:
-        """Compute today's dashboard ahead of the first visit (errors surface on that visit instead)."""
+        """Compute today's dashboard and the explorer's opening view ahead of the first visit (errors surface on that visit instead)."""
         from graphcrm import readmodel
 
         today = date.today()
         try:
             readmodel.dashboard(lambda name, params: self.report(name, today, params).rows, today)
+            # The graph explorer opens on the clients to act on first: ready before the first visit too.
+            from graphcrm.graphview import Explorer, opening_key
+
+            explorer = Explorer(self.store, self.settings, self.report, today, None)
+            self.remember(opening_key(explorer), explorer.opening_view)
         except Exception:
             return
 
@@ -99,6 +124,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(folder / "templates"), static_folder=str(folder / "static"))
     app.config.update(
         GRAPHCRM_STORE=None, GRAPHCRM_CONFIG=None, GRAPHCRM_DEMO=False, GRAPHCRM_AUTH_DB=None,
+        GRAPHCRM_SESSION_HOURS=float(os.environ.get("GRAPHCRM_SESSION_HOURS") or 12),
+        GRAPHCRM_TRUSTED_PROXIES=int(os.environ.get("GRAPHCRM_TRUSTED_PROXIES") or 0),
+        GRAPHCRM_LOGIN_LIMITS={"storage": os.environ.get("GRAPHCRM_LOGIN_LIMITS_STORAGE") or "memory://"},
         SECRET_KEY=os.environ.get("GRAPHCRM_SECRET_KEY"),
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("GRAPHCRM_SECURE_COOKIES") == "1",
@@ -125,7 +153,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["graphcrm"] = GraphCRMApp(store, users, settings, demo_logins, warm=not app.config.get("TESTING"))
 
     from graphcrm import permissions
-    from graphcrm.webapp import api, errors, pages, security
+    from graphcrm.webapp import api, errors, explorer, pages, security
     from graphcrm.webapp.security import current_user
 
     security.init_app(app)
@@ -134,6 +162,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["may"] = lambda capability: permissions.may(current_user(), capability)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(explorer.bp)
     # The dashboard runs six reports; at size M the first visit would otherwise wait seconds for them.
     app.extensions["graphcrm"].warm_in_background()
     return app

@@ -1,46 +1,34 @@
-"""The JSON API under /api/: the same reads and writes as the pages, the same permissions (session or bearer token)."""
+"""The JSON API under /api/: the same reads and writes as the pages, the same permissions (session or bearer token).
+
+Every view declares its contract with `@endpoint(...)` (graphcrm.webapp.schemas): its body and query
+string are validated against pydantic models before it runs, and /api/openapi.json is generated
+from the same declarations.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
 from graphcrm import readmodel
-from graphcrm.errors import ChangeRefused, ParameterError
+from graphcrm.errors import NotFound
 from graphcrm.permissions import require
 from graphcrm.render import analyst_output, audit_output, report_output, to_json_value
-from graphcrm.times import parse_day, parse_moment
+from graphcrm.webapp import schemas as s
+from graphcrm.webapp.schemas import endpoint
 from graphcrm.webapp.security import current_user, login_required
 
 bp = Blueprint("api", __name__)
-_NODE_LABELS = ("Client", "Staff", "Team", "Tier")
 
 
 def _state():
     return current_app.extensions["graphcrm"]
 
 
-def _as_of() -> date:
-    return parse_day(request.args.get("as_of"), "as_of") or date.today()
-
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return min(max(int(raw), low), high)
-    except ValueError:
-        raise ParameterError(f"{name}: expected a whole number, got {raw!r}") from None
-
-
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ChangeRefused("expected a JSON object body")
-    return body
+def _day(query) -> date:
+    return query.as_of or date.today()
 
 
 def _changed(change):
@@ -49,14 +37,16 @@ def _changed(change):
 
 
 @bp.get("/openapi.json")
+@endpoint("this document", public=True)
 def openapi():
     from graphcrm.webapp.openapi import document
 
-    return jsonify(document())
+    return jsonify(document(current_app))
 
 
 @bp.get("/me")
 @login_required
+@endpoint("the logged-in user", answer=s.ME)
 def me():
     user = current_user()
     return jsonify(email=user.email, role=user.role, staff=user.staff)
@@ -64,6 +54,7 @@ def me():
 
 @bp.get("/reports")
 @login_required
+@endpoint("the report catalogue with parameters and columns", answer=s.CATALOGUE)
 def reports():
     require(current_user(), "read_all", "Reports")
     from graphcrm.reports import catalogue
@@ -75,47 +66,47 @@ def reports():
 
 @bp.get("/reports/<name>")
 @login_required
-def report(name):
+@endpoint("run a report as of a day, with its parameters (see /api/reports)", query=s.ReportQuery, answer=s.REPORT)
+def report(name, query):
     require(current_user(), "read_all", "Reports")
-    params = {k: v for k, v in request.args.items() if k != "as_of"}
-    return jsonify(report_output(_state().report(name, _as_of(), params)).document)
+    params = {k: v for k, v in (query.model_extra or {}).items()}
+    return jsonify(report_output(_state().report(name, _day(query), params)).document)
 
 
 @bp.get("/tiers")
 @login_required
+@endpoint("the tiers in stage order", answer=s.TIERS)
 def tiers():
     return jsonify([{"key": t.key, "level": t.level, "name": t.name} for t in _state().store.tiers()])
 
 
 @bp.get("/graph/search")
 @login_required
-def search():
+@endpoint("clients, staff and teams by id or name", query=s.SearchQuery, answer=s.SEARCH)
+def search(query):
     require(current_user(), "read_all", "The graph explorer")
-    text = (request.args.get("q") or "").strip()
+    text = query.q.strip()
     if not text:
         return jsonify([])
-    return jsonify(_state().store.search(text[:100], 20))
+    return jsonify(_state().store.search(text, 20))
 
 
 @bp.get("/graph/neighbourhood")
 @login_required
-def neighbourhood():
+@endpoint("a node and its active neighbours, capped (total says how many)", query=s.NeighbourhoodQuery)
+def neighbourhood(query):
     require(current_user(), "read_all", "The graph explorer")
-    label, key = request.args.get("label", ""), request.args.get("key", "")
-    if label not in _NODE_LABELS or not key:
-        raise ParameterError(f"label must be one of {', '.join(_NODE_LABELS)} and key is required")
-    found = _state().store.neighbourhood(label, key, _as_of(), _int_arg("limit", 60, 1, 500))
+    found = _state().store.neighbourhood(query.label, query.key, _day(query), query.limit)
     if found is None:
-        from graphcrm.errors import NotFound
-
-        raise NotFound(f"no {label} {key}")
+        raise NotFound(f"no {query.label} {query.key}")
     return jsonify(to_json_value(found))
 
 
 @bp.get("/clients/<client_id>")
 @login_required
-def client(client_id):
-    page = dict(readmodel.client_page(_state().store, _state().settings, current_user(), client_id, _as_of()))
+@endpoint("a client: coverage by tier, teams, grade history, timeline, needs, risk flags", query=s.AsOfQuery, answer=s.CLIENT)
+def client(client_id, query):
+    page = dict(readmodel.client_page(_state().store, _state().settings, current_user(), client_id, _day(query)))
     page["client"] = asdict(page["client"])
     page["tiers"] = [asdict(t) for t in page["tiers"]]
     page["interactions"] = [asdict(i) for i in page["interactions"]]
@@ -125,8 +116,9 @@ def client(client_id):
 
 @bp.get("/staff/<staff_id>")
 @login_required
-def staff(staff_id):
-    page = readmodel.staff_page(_state().store, _state().settings, current_user(), staff_id, _as_of())
+@endpoint("a staff member: load, clients, teams, departure impact", query=s.AsOfQuery, answer=s.STAFF)
+def staff(staff_id, query):
+    page = readmodel.staff_page(_state().store, _state().settings, current_user(), staff_id, _day(query))
     impact = page.pop("impact")
     repair = page.pop("repair")
     page = {**page, "staff": asdict(page["staff"]), "coverage": [asdict(c) for c in page["coverage"]],
@@ -138,55 +130,47 @@ def staff(staff_id):
 
 @bp.post("/clients/<client_id>/interactions")
 @login_required
-def log_interaction(client_id):
-    b = _body()
+@endpoint("log a contact, communication or transaction", body=s.InteractionBody, answer=s.CHANGED)
+def log_interaction(client_id, body):
     return _changed(_state().service.log_interaction(
-        current_user(), client_id, str(b.get("kind", "")), parse_moment(b.get("at"), "at"), b.get("staff") or [],
-        b.get("summary"), b.get("amount"), b.get("id")))
+        current_user(), client_id, body.kind, body.at, body.staff or [], body.summary, body.amount, body.id))
 
 
 @bp.post("/clients/<client_id>/assessments")
 @login_required
-def assess(client_id):
-    b = _body()
+@endpoint("record an assessment", body=s.AssessmentBody, answer=s.CHANGED)
+def assess(client_id, body):
     return _changed(_state().service.assess(
-        current_user(), client_id, str(b.get("grade", "")), parse_moment(b.get("at"), "at"), b.get("score"), b.get("summary"),
-        id=b.get("id")))
+        current_user(), client_id, body.grade, body.at, body.score, body.summary, id=body.id))
 
 
 @bp.post("/clients/<client_id>/handovers")
 @login_required
-def handover(client_id):
-    b = _body()
-    return _changed(_state().service.handover(
-        current_user(), client_id, str(b.get("stage", "")), parse_moment(b.get("at"), "at"), b.get("summary"), id=b.get("id")))
+@endpoint("hand the client over to a stage", body=s.HandoverBody, answer=s.CHANGED)
+def handover(client_id, body):
+    return _changed(_state().service.handover(current_user(), client_id, body.stage, body.at, body.summary, id=body.id))
 
 
 @bp.post("/clients/<client_id>/needs")
 @login_required
-def need(client_id):
-    b = _body()
+@endpoint("record a need", body=s.NeedBody, answer=s.CHANGED)
+def need(client_id, body):
     return _changed(_state().service.record_need(
-        current_user(), client_id, str(b.get("summary", "")), parse_day(b.get("detected"), "detected"), b.get("source"),
-        b.get("staff"), b.get("id")))
+        current_user(), client_id, body.summary, body.detected, body.source, body.staff, body.id))
 
 
 @bp.post("/coverage")
 @login_required
-def assign():
-    b = _body()
-    return _changed(_state().service.assign(
-        current_user(), str(b.get("staff", "")), str(b.get("client", "")), str(b.get("tier", "")), str(b.get("role", "lead")),
-        parse_day(b.get("since"), "since")))
+@endpoint("assign coverage (managers, admins)", body=s.AssignBody, answer=s.CHANGED)
+def assign(body):
+    return _changed(_state().service.assign(current_user(), body.staff, body.client, body.tier, body.role, body.since))
 
 
 @bp.post("/coverage/release")
 @login_required
-def release():
-    b = _body()
-    return _changed(_state().service.release(
-        current_user(), str(b.get("staff", "")), str(b.get("client", "")), str(b.get("tier", "")),
-        parse_day(b.get("until"), "until")))
+@endpoint("end coverage (managers, admins)", body=s.ReleaseBody, answer=s.CHANGED)
+def release(body):
+    return _changed(_state().service.release(current_user(), body.staff, body.client, body.tier, body.until))
 
 
 @bp.get("/trend")
@@ -221,19 +205,22 @@ def apply_plan():
 
 @bp.post("/query")
 @login_required
-def query():
+@endpoint("read-only Cypher (Neo4j): a named query of the catalogue or ad-hoc text", body=s.QueryBody,
+          answer=s.ANALYST, tag="console")
+def query(body):
     require(current_user(), "console", "The Cypher console")
     from graphcrm.analyst import run_analyst_query
 
-    b = _body()
-    answer = run_analyst_query(_state().store, b.get("name"), b.get("cypher") if not b.get("name") else None,
-                               {k: str(v) for k, v in (b.get("params") or {}).items()}, _state().settings.policy)
+    # A name is looked up in the catalogue only (allow_files=False): never a path on the server.
+    answer = run_analyst_query(_state().store, body.name, body.cypher, body.raw_params(), _state().settings.policy,
+                               limits=_state().settings.guard, allow_files=False)
     return jsonify(analyst_output(answer).document)
 
 
 @bp.get("/audit")
 @login_required
-def audit():
-    entries = _state().service.audit(current_user(), request.args.get("actor"), request.args.get("action"),
-                                     request.args.get("target"), None, _int_arg("limit", 100, 1, 1000))
+@endpoint("the audit trail, newest first (staff: their own entries)", query=s.AuditQuery, answer=s.AUDIT)
+def audit(query):
+    entries = _state().service.audit(current_user(), query.actor or None, query.action or None, query.target or None,
+                                     None, query.limit)
     return jsonify(audit_output(entries).document)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from graphcrm.errors import GraphCRMError
 
@@ -27,4 +27,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return error_response(exc.code or 500, exc.description or exc.name, type(exc).__name__)
+        response = error_response(exc.code or 500, exc.description or exc.name, type(exc).__name__)
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            # RFC 9110: a 405 says which methods the resource does allow.
+            return response[0], response[1], {"Allow": ", ".join(sorted(exc.valid_methods))}
+        return response

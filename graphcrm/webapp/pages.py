@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from datetime import date
 from types import SimpleNamespace
 from pathlib import Path
@@ -15,13 +13,12 @@ from graphcrm import readmodel
 from graphcrm.errors import GraphCRMError, ImportFailed
 from graphcrm.permissions import LOG_KINDS, may, require
 from graphcrm.render import render_csv, render_json
+from graphcrm.sources import ENCODINGS, unpack_zip
 from graphcrm.stores.protocol import AnalystQueries
-from graphcrm.times import parse_day, parse_moment
-from graphcrm.webapp.security import current_user, login_required
+from graphcrm.webapp.schemas import FORM_BODIES, day_value, parse_form
+from graphcrm.webapp.security import current_user, login_required, safe_next
 
 bp = Blueprint("pages", __name__)
-#: An uploaded zip may unpack to this much at most (a small zip can hold gigabytes of zeros).
-MAX_UNZIPPED = 512 * 2**20
 
 
 def _state():
@@ -33,34 +30,36 @@ def _service():
 
 
 def _day(name: str = "as_of") -> date:
-    return parse_day(request.values.get(name), name) or date.today()
+    return day_value(request.values.get(name), name) or date.today()
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = None
     if request.method == "POST":
-        email = (request.form.get("email") or "").strip().lower()
+        state = _state()
+        email = (request.form.get("email") or "").strip().lower()[:320]
+        # Counted before the password is checked: concurrent guesses cannot outrun the count.
         throttle = current_app.extensions["graphcrm_throttle"]
-        keys = ("account:" + email, "address:" + (request.remote_addr or "?"))
-        if throttle.blocked(*keys):
-            abort(429, "too many failed logins; wait a few minutes")
-        user = _state().users.check_password(email, request.form.get("password") or "")
+        if not throttle.attempt(email, request.remote_addr or "?"):
+            abort(429, "too many login attempts; wait a few minutes")
+        user = state.users.check_password(email, request.form.get("password") or "")
+        if user is not None and not current_app.extensions["graphcrm_departures"].active(user):
+            user, error = None, "this login's staff member has left; it no longer opens"
         if user is None:
-            throttle.failed(*keys)
-            error = "wrong email or password"
+            error = error or "wrong email or password"
         else:
-            session.clear()
-            session["user"] = user.email
-            target = request.args.get("next") or ""
-            # Only a path on this site: "//host" and "/\\host" would leave it.
-            local = target.startswith("/") and not target.startswith(("//", "/\\"))
-            return redirect(target if local else url_for("pages.home"))
+            throttle.succeeded(email)
+            session.clear()                      # a new session: nothing of the anonymous one carries over
+            session["sid"] = state.users.start_session(user.email, current_app.config["GRAPHCRM_SESSION_HOURS"])
+            return redirect(safe_next(request.args.get("next")) or url_for("pages.home"))
     return render_template("login.html", error=error, demo_logins=_state().demo_logins)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if session.get("sid"):
+        _state().users.end_session(session["sid"])     # the cookie, if kept or copied, opens nothing any more
     session.clear()
     return redirect(url_for("pages.login"))
 
@@ -74,13 +73,6 @@ def home():
         return render_template("my.html", clients=readmodel.my_clients(_state().store, user, day), day=day)
     figures = readmodel.dashboard(lambda name, params: _state().report(name, day, params).rows, day)
     return render_template("dashboard.html", f=figures, day=day)
-
-
-@bp.route("/graph")
-@login_required
-def graph():
-    require(current_user(), "read_all", "The graph explorer")
-    return render_template("graph.html", day=_day(), start=request.args.get("node", ""))
 
 
 @bp.route("/clients/<client_id>")
@@ -116,32 +108,23 @@ def _change(action):
 @bp.route("/clients/<client_id>/<action>", methods=["POST"])
 @login_required
 def client_change(client_id, action):
-    user, service, f = current_user(), _service(), request.form
-
-    def number(v):
-        return float(v) if v not in (None, "") else None
-
-    def day(name):
-        return parse_day(f.get(name), name)
-
-    def at():
-        return parse_moment(f.get("at"), "at")
-
-    staff = [s.strip() for s in f.get("staff", "").split(",") if s.strip()]
-    calls = {
-        "log": lambda: service.log_interaction(user, client_id, f.get("kind", ""), at(), staff, f.get("summary") or None, number(f.get("amount"))),
-        "need": lambda: service.record_need(user, client_id, f.get("summary", ""), day("detected"), f.get("source") or None, f.get("captured") or None),
-        "assess": lambda: service.assess(user, client_id, f.get("grade", ""), at(), number(f.get("score")), f.get("summary") or None),
-        "handover": lambda: service.handover(user, client_id, f.get("stage", ""), at(), f.get("summary") or None),
-        "assign": lambda: service.assign(user, f.get("staff_id", ""), client_id, f.get("tier", ""), f.get("role", "lead"), day("since")),
-        "release": lambda: service.release(user, f.get("staff_id", ""), client_id, f.get("tier", ""), day("until")),
-    }
-    if action not in calls:
+    user, service = current_user(), _service()
+    if action not in FORM_BODIES:
         abort(404)
     try:
-        _change(calls[action])
-    except ValueError as exc:                  # a number or date that does not parse
-        flash(f"bad value: {exc}", "error")
+        b = parse_form(action, client_id)             # the same model as the action's API endpoint
+    except GraphCRMError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("pages.client", client_id=client_id))
+    calls = {
+        "log": lambda: service.log_interaction(user, client_id, b.kind, b.at, b.staff or [], b.summary, b.amount),
+        "need": lambda: service.record_need(user, client_id, b.summary, b.detected, b.source, b.staff),
+        "assess": lambda: service.assess(user, client_id, b.grade, b.at, b.score, b.summary),
+        "handover": lambda: service.handover(user, client_id, b.stage, b.at, b.summary),
+        "assign": lambda: service.assign(user, b.staff, client_id, b.tier, b.role, b.since),
+        "release": lambda: service.release(user, b.staff, client_id, b.tier, b.until),
+    }
+    _change(calls[action])
     return redirect(url_for("pages.client", client_id=client_id))
 
 
@@ -156,7 +139,7 @@ def staff(staff_id):
 @login_required
 def staff_leave(staff_id):
     try:
-        on = parse_day(request.form.get("on"), "on")
+        on = day_value(request.form.get("on"), "on")
         if on is None:
             raise GraphCRMError("on: the day they leave is required")
     except GraphCRMError as exc:
@@ -227,12 +210,13 @@ def console():
             if chosen and (not cypher_capable or chosen not in library()):
                 if chosen not in reports:
                     raise GraphCRMError("on the embedded store only the named reports run; ad-hoc Cypher needs Neo4j")
-                day = parse_day(params.get("as_of"), "as_of") or _day()
+                day = day_value(params.get("as_of"), "as_of") or _day()
                 report = _state().report(chosen, day, {k: v for k, v in params.items() if k != "as_of"})
                 result = _as_table(report.columns, [[row[c] for c in report.columns] for row in report.rows], False)
             else:
-                answer = run_analyst_query(store, chosen or None, None if chosen else text, params, _state().settings.policy)
-                result = _as_table(answer.columns, answer.rows, answer.truncated)
+                answer = run_analyst_query(store, chosen or None, None if chosen else text, params, _state().settings.policy,
+                                           limits=_state().settings.guard)
+                result = _as_table(answer.columns, answer.rows, answer.truncated, answer.cut)
         except GraphCRMError as exc:
             error = str(exc)
     selected = next((q for q in named if q.name == chosen), None)
@@ -240,8 +224,8 @@ def console():
                            neo4j=cypher_capable)
 
 
-def _as_table(columns, rows, truncated):
-    return {"columns": columns, "rows": rows, "truncated": truncated}
+def _as_table(columns, rows, truncated, cut=None):
+    return {"columns": columns, "rows": rows, "truncated": truncated, "cut": cut}
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -249,47 +233,58 @@ def _as_table(columns, rows, truncated):
 def import_page():
     user = current_user()
     require(user, "import", "Importing data")
-    errors, message = [], None
-    if request.method == "POST":
-        from graphcrm.importer import read_folder
-        from graphcrm.mapping import read_mapped
+    result = {"errors": [], "total": 0, "unrecognised": [], "message": None, "plan": None, "dry_run": False}
+    status = _import_uploads(user, result) if request.method == "POST" else 200
+    return render_template("import.html", r=result, encodings=ENCODINGS), status
 
-        uploads = request.files.getlist("files")
-        mapping = request.files.get("mapping")
-        with TemporaryDirectory() as tmp:
-            folder = Path(tmp) / "in"
-            folder.mkdir()
+
+def _import_uploads(user, result: dict) -> int:
+    """Stage the uploads in a temporary folder, read them (plainly or through the mapping) and import through the
+    service; fill `result` and return the HTTP status. Messages name uploaded files only, never the staging folder."""
+    from graphcrm.importer import IMPORT_FILES, read_folder
+    from graphcrm.mapping import load_mapping, read_mapped
+
+    uploads = [u for u in request.files.getlist("files") if u.filename]
+    mapping_upload = request.files.get("mapping")
+    result["dry_run"] = dry_run = bool(request.form.get("dry_run"))
+    with TemporaryDirectory() as tmp:
+        folder, staged, wanted = Path(tmp) / "in", [], set(IMPORT_FILES)
+        folder.mkdir()
+        try:
             for upload in uploads:
-                if not upload.filename:
-                    continue
-                name = Path(upload.filename).name
+                name = Path(upload.filename.replace("\\", "/")).name
                 data = upload.read()
                 upload.close()
-                if name.endswith(".zip"):
-                    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                        if sum(m.file_size for m in archive.infolist()) > MAX_UNZIPPED:
-                            abort(413, f"the zip unpacks to more than {MAX_UNZIPPED // 2**20} MB")
-                        for member in archive.infolist():
-                            if member.filename.endswith(".csv") and not member.is_dir():
-                                (folder / Path(member.filename).name).write_bytes(archive.read(member))
-                elif name.endswith(".csv"):
+                if name.lower().endswith(".zip"):
+                    staged += unpack_zip(data, folder, shown_as=name)
+                elif name.lower().endswith((".csv", ".xlsx", ".tsv", ".txt")):
                     (folder / name).write_bytes(data)
-            try:
-                store = _state().store
-                if mapping and mapping.filename:
-                    path = Path(tmp) / "mapping.toml"
-                    path.write_bytes(mapping.read())
-                    mapping.close()
-                    records = read_mapped(folder, path, store.known_ids())
+                    staged.append(name)
                 else:
-                    records = read_folder(folder, store.known_ids())
-                change = _service().import_records(user, records, "the import page")
-                message = change.message
-            except ImportFailed as exc:
-                errors = [str(e).replace(str(folder) + "/", "") for e in exc.errors]
-            except GraphCRMError as exc:
-                errors = [str(exc).replace(str(folder) + "/", "")]
-    return render_template("import.html", errors=errors, message=message)
+                    result["unrecognised"].append(name)
+            store = _state().store
+            if mapping_upload and mapping_upload.filename:
+                path = Path(tmp) / "mapping.toml"
+                path.write_bytes(mapping_upload.read())
+                mapping_upload.close()
+                shown = Path(mapping_upload.filename).name
+                wanted = set(load_mapping(path, shown).files())
+                records = read_mapped(folder, path, store.known_ids(), shown_as="", mapping_shown_as=shown,
+                                      zone=_state().settings.policy.zone)
+            else:
+                records = read_folder(folder, store.known_ids(), encoding=request.form.get("encoding") or "utf-8",
+                                      shown_as="", zone=_state().settings.policy.zone)
+            change = _service().import_records(user, records, "the import page", dry_run=dry_run)
+            result.update(message=change.message, plan=change.plan)
+            status = 200
+        except ImportFailed as exc:
+            result.update(errors=[str(e).replace(tmp, "") for e in exc.errors], total=exc.total)
+            status = 400
+        except GraphCRMError as exc:
+            result.update(errors=[str(exc).replace(tmp, "")], total=1)
+            status = exc.http_status
+        result["unrecognised"] += [n for n in staged if n not in wanted]
+    return status
 
 
 @bp.route("/audit")
