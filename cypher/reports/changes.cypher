@@ -7,6 +7,7 @@
 // param: since date -- the day before the window's first day (before as_of)
 // param: client string = null -- only this client's changes (null: everyone's)
 // param: staff string = null -- only this person's changes (null: everyone's)
+// param: timezone string = policy -- the organisation's time zone (IANA name): an interaction's day is its calendar day there
 // column: day -- the day it happened
 // column: kind -- assigned, released, joined, left, graded, handover, engaged or disengaged
 // column: client -- client id, or null
@@ -41,12 +42,12 @@ CALL (t, d0, firstStage) {
          head([(s)-[:IN_TIER]->(k:Tier) | k.key]) AS tier, null AS `from`, null AS `to`
   UNION ALL
   MATCH (a:Interaction {kind: 'assessment'})-[:WITH]->(c:Client)
-  WHERE date(a.at) > d0 AND date(a.at) <= t AND a.grade IS NOT NULL
+  WHERE date(datetime({datetime: a.at, timezone: $timezone})) > d0 AND date(datetime({datetime: a.at, timezone: $timezone})) <= t AND a.grade IS NOT NULL
     AND ($client IS NULL OR c.id = $client) AND $staff IS NULL
   CALL (a, c) {
     // The grade on the day before the assessment's day (DESIGN 4).
     OPTIONAL MATCH (c)<-[:WITH]-(earlier:Interaction {kind: 'assessment'})
-    WHERE date(earlier.at) <= date(a.at) - duration({days: 1})
+    WHERE date(datetime({datetime: earlier.at, timezone: $timezone})) <= date(datetime({datetime: a.at, timezone: $timezone})) - duration({days: 1})
     WITH earlier
     ORDER BY earlier.at DESC, earlier.id DESC
     LIMIT 1
@@ -54,21 +55,21 @@ CALL (t, d0, firstStage) {
   }
   WITH a, c, coalesce(assessed, c.grade, 'ungraded') AS before
   WHERE before <> a.grade
-  RETURN date(a.at) AS day, 'graded' AS kind, c.id AS client, null AS staff, null AS team, null AS tier,
+  RETURN date(datetime({datetime: a.at, timezone: $timezone})) AS day, 'graded' AS kind, c.id AS client, null AS staff, null AS team, null AS tier,
          before AS `from`, a.grade AS `to`
   UNION ALL
   MATCH (h:Interaction {kind: 'handover'})-[:WITH]->(c:Client)
-  WHERE date(h.at) > d0 AND date(h.at) <= t AND ($client IS NULL OR c.id = $client) AND $staff IS NULL
+  WHERE date(datetime({datetime: h.at, timezone: $timezone})) > d0 AND date(datetime({datetime: h.at, timezone: $timezone})) <= t AND ($client IS NULL OR c.id = $client) AND $staff IS NULL
   CALL (h, c) {
     // The stage on the day before the handover's day (DESIGN 4).
     OPTIONAL MATCH (c)<-[:WITH]-(earlier:Interaction {kind: 'handover'})
-    WHERE date(earlier.at) <= date(h.at) - duration({days: 1})
+    WHERE date(datetime({datetime: earlier.at, timezone: $timezone})) <= date(datetime({datetime: h.at, timezone: $timezone})) - duration({days: 1})
     WITH earlier
     ORDER BY earlier.at DESC, earlier.id DESC
     LIMIT 1
     RETURN earlier.stage AS handed
   }
-  RETURN date(h.at) AS day, 'handover' AS kind, c.id AS client, null AS staff, null AS team, null AS tier,
+  RETURN date(datetime({datetime: h.at, timezone: $timezone})) AS day, 'handover' AS kind, c.id AS client, null AS staff, null AS team, null AS tier,
          coalesce(handed, c.stage, firstStage) AS `from`, h.stage AS `to`
   UNION ALL
   MATCH (team:Team)-[e:ENGAGES]->(c:Client)

@@ -10,6 +10,7 @@
 // param: to string -- id of the second
 // param: max_hops int = 6 -- longest chain wanted (steps)
 // param: concentration_window_days int = policy -- window of days for "knows" (180)
+// param: timezone string = policy -- the organisation's time zone (IANA name): an interaction's day is its calendar day there
 // column: kind -- node (an endpoint found by id) or edge
 // column: source -- node: its id; edge: the staff member (staff-client, staff-team) or the team (team-client)
 // column: source_label -- Staff, Client or Team
@@ -64,11 +65,11 @@ CALL () {
       RETURN x
       UNION
       MATCH (v:Staff)-[:PARTICIPATED]->(i:Interaction)-[:WITH]->(x:Client)
-      WHERE date(i.at) > w0 AND date(i.at) <= t AND (v.joined IS NULL OR v.joined <= t) AND (v.left IS NULL OR v.left > t)
+      WHERE date(datetime({datetime: i.at, timezone: $timezone})) > w0 AND date(datetime({datetime: i.at, timezone: $timezone})) <= t AND (v.joined IS NULL OR v.joined <= t) AND (v.left IS NULL OR v.left > t)
       RETURN x
       UNION
       MATCH (x:Staff)-[:PARTICIPATED]->(i:Interaction)-[:WITH]->(v:Client)
-      WHERE date(i.at) > w0 AND date(i.at) <= t AND (x.joined IS NULL OR x.joined <= t) AND (x.left IS NULL OR x.left > t)
+      WHERE date(datetime({datetime: i.at, timezone: $timezone})) > w0 AND date(datetime({datetime: i.at, timezone: $timezone})) <= t AND (x.joined IS NULL OR x.joined <= t) AND (x.left IS NULL OR x.left > t)
       RETURN x
       UNION
       MATCH (v:Staff)-[m:MEMBER_OF]->(x:Team)
@@ -106,11 +107,11 @@ CALL () {
       RETURN x AS p, v AS q, null AS i
       UNION
       MATCH (v:Staff)-[:PARTICIPATED]->(i:Interaction)-[:WITH]->(x:Client)
-      WHERE date(i.at) > w0 AND date(i.at) <= t AND (v.joined IS NULL OR v.joined <= t) AND (v.left IS NULL OR v.left > t)
+      WHERE date(datetime({datetime: i.at, timezone: $timezone})) > w0 AND date(datetime({datetime: i.at, timezone: $timezone})) <= t AND (v.joined IS NULL OR v.joined <= t) AND (v.left IS NULL OR v.left > t)
       RETURN v AS p, x AS q, i
       UNION
       MATCH (x:Staff)-[:PARTICIPATED]->(i:Interaction)-[:WITH]->(v:Client)
-      WHERE date(i.at) > w0 AND date(i.at) <= t AND (x.joined IS NULL OR x.joined <= t) AND (x.left IS NULL OR x.left > t)
+      WHERE date(datetime({datetime: i.at, timezone: $timezone})) > w0 AND date(datetime({datetime: i.at, timezone: $timezone})) <= t AND (x.joined IS NULL OR x.joined <= t) AND (x.left IS NULL OR x.left > t)
       RETURN x AS p, v AS q, i
       UNION
       MATCH (v:Staff)-[m:MEMBER_OF]->(x:Team)
@@ -172,7 +173,7 @@ CALL () {
       RETURN v AS p, x AS q, null AS i
       UNION
       MATCH (v:Staff)-[:PARTICIPATED]->(i:Interaction)-[:WITH]->(x:Client)
-      WHERE date(i.at) > w0 AND date(i.at) <= t AND (v.joined IS NULL OR v.joined <= t) AND (v.left IS NULL OR v.left > t)
+      WHERE date(datetime({datetime: i.at, timezone: $timezone})) > w0 AND date(datetime({datetime: i.at, timezone: $timezone})) <= t AND (v.joined IS NULL OR v.joined <= t) AND (v.left IS NULL OR v.left > t)
       RETURN v AS p, x AS q, i
       UNION
       MATCH (v:Staff)-[m:MEMBER_OF]->(x:Team)
@@ -196,7 +197,7 @@ CALL () {
          CASE WHEN size(shared) > 0 THEN 'knows' WHEN p:Team THEN 'engagement' WHEN q:Team THEN 'membership'
               ELSE 'coverage' END AS via,
          CASE WHEN p:Staff AND q:Client
-              THEN round(reduce(x = 0.0, i IN shared | x + 0.5 ^ (toFloat(duration.inDays(date(i.at), t).days) / 30)), 3)
+              THEN round(reduce(x = 0.0, i IN shared | x + 0.5 ^ (toFloat(duration.inDays(date(datetime({datetime: i.at, timezone: $timezone})), t).days) / 30)), 3)
               ELSE 0.0 END AS strength
   UNION
   CALL () {

@@ -8,6 +8,7 @@
 // param: concentration_window_days int = policy -- window of days for relationship strength and concentration (180)
 // param: concentration_share float = policy -- share of the client's interactions one person must reach (0.8)
 // param: concentration_min_interactions int = policy -- fewest interactions in the window to judge concentration (5)
+// param: timezone string = policy -- the organisation's time zone (IANA name): an interaction's day is its calendar day there
 // column: kind -- staff, team or client
 // column: id -- the record's id
 // column: name -- staff or team name (null for clients)
@@ -42,7 +43,7 @@ CALL () {
   MATCH (c:Client)
   CALL (c, t) {
     OPTIONAL MATCH (c)<-[:WITH]-(a:Interaction {kind: 'assessment'})
-    WHERE date(a.at) <= t
+    WHERE date(datetime({datetime: a.at, timezone: $timezone})) <= t
     WITH a
     ORDER BY a.at DESC, a.id DESC
     LIMIT 1
@@ -60,12 +61,12 @@ CALL () {
     // Everyone in the window's interactions, once: the concentration owner (as key_person_risk.cypher finds it) and
     // the strength of the active people who cover none of the client's stages.
     OPTIONAL MATCH (c)<-[:WITH]-(i:Interaction)
-    WHERE date(i.at) > t - duration({days: $concentration_window_days}) AND date(i.at) <= t
+    WHERE date(datetime({datetime: i.at, timezone: $timezone})) > t - duration({days: $concentration_window_days}) AND date(datetime({datetime: i.at, timezone: $timezone})) <= t
     WITH t, cover, count(i) AS total, collect(i) AS recent
     CALL (recent, t) {
       UNWIND recent AS i
       MATCH (p:Staff)-[:PARTICIPATED]->(i)
-      WITH p, count(*) AS n, sum(0.5 ^ (toFloat(duration.inDays(date(i.at), t).days) / 30)) AS strength
+      WITH p, count(*) AS n, sum(0.5 ^ (toFloat(duration.inDays(date(datetime({datetime: i.at, timezone: $timezone})), t).days) / 30)) AS strength
       ORDER BY p.id
       RETURN collect({staff: p.id, n: n, strength: round(strength, 3),
                       active: (p.joined IS NULL OR p.joined <= t) AND (p.left IS NULL OR p.left > t)}) AS took

@@ -9,6 +9,7 @@ from graphcrm.graphindex import GraphIndex
 from graphcrm.queries import Bound
 from graphcrm.reports.registry import Rows, twin
 from graphcrm.rules import grade_on, stage_on
+from graphcrm.times import day_in
 
 __all__ = ["changes", "check_window", "change_order"]
 
@@ -51,18 +52,21 @@ def changes(g: GraphIndex, bound: Bound) -> Rows:
             add(s.joined, "joined", staff=s.id, tier=tier)
         if inside(s.left):
             add(s.left, "left", staff=s.id, tier=tier)
-    first = g.first_tier_key()
+    first, zone = g.first_tier_key(), bound.policy.zone
     for client, record in g.clients.items():
+        # An assessment's or handover's day is its calendar day in the organisation's zone.
         assessments = list(g.milestones_by_client["assessment"].get(client, {}).values())
         for a in assessments:
-            if inside(a.day) and a.grade is not None:
-                before = grade_on(record.grade, assessments, a.day - _ONE_DAY)
+            day = day_in(a.at, zone)
+            if inside(day) and a.grade is not None:
+                before = grade_on(record.grade, assessments, day - _ONE_DAY, zone)
                 if before != a.grade:
-                    add(a.day, "graded", client, before=before, after=a.grade)
+                    add(day, "graded", client, before=before, after=a.grade)
         handovers = list(g.milestones_by_client["handover"].get(client, {}).values())
         for h in handovers:
-            if inside(h.day):
-                add(h.day, "handover", client, before=stage_on(record.stage, handovers, h.day - _ONE_DAY, first),
+            day = day_in(h.at, zone)
+            if inside(day):
+                add(day, "handover", client, before=stage_on(record.stage, handovers, day - _ONE_DAY, first, zone),
                     after=h.stage)
     for e in g.engagements.values():
         if e.team in g.teams and e.client in g.clients:

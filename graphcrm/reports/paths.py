@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta, tzinfo
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -19,7 +19,8 @@ from graphcrm.errors import ParameterError
 from graphcrm.graphindex import GraphIndex
 from graphcrm.queries import Bound
 from graphcrm.reports.registry import Rows, twin
-from graphcrm.rules import in_window, round3, span_active, staff_active
+from graphcrm.rules import round3, span_active, staff_active, window_moments
+from graphcrm.times import DayClock, micros
 
 __all__ = ["path_graph", "path_report", "best_chains"]
 
@@ -30,20 +31,21 @@ _DAYS: "WeakKeyDictionary[GraphIndex, dict]" = WeakKeyDictionary()
 class _Day:
     """Who knows whom on one day, indexed both ways (kept per index version, day and window)."""
 
-    def __init__(self, g: GraphIndex, t: date, window: int):
+    def __init__(self, g: GraphIndex, t: date, window: int, zone: tzinfo):
         self.g, self.t = g, t
         self.active = {sid for sid, s in g.staff.items() if staff_active(s, t)}
-        shared: dict[tuple[str, str], list] = defaultdict(list)
-        for client, interactions in g.interactions_by_client.items():
+        # The window's interactions by moment (the source's index), each on its calendar day in the organisation's zone.
+        start, end = window_moments(t, window, zone)
+        clock, t_ordinal = DayClock(zone, t - timedelta(days=window), t), t.toordinal()
+        shared: dict[tuple[str, str], float] = defaultdict(float)
+        for client, us, staff in g.source.window(micros(start), micros(end)):
             if client not in g.clients:
                 continue
-            for i in interactions.values():
-                if in_window(i.day, t, window):
-                    for sid in i.staff:
-                        if sid in self.active:
-                            shared[(sid, client)].append(i)
-        self.knows = {pair: round3(sum(0.5 ** ((t - i.day).days / 30) for i in sorted(found, key=lambda i: i.id)))
-                      for pair, found in shared.items()}
+            weight = 0.5 ** ((t_ordinal - clock.ordinal(us)) / 30)
+            for sid in staff:
+                if sid in self.active:
+                    shared[(sid, client)] += weight
+        self.knows = {pair: round3(total) for pair, total in shared.items()}
         self.known_by_staff: dict[str, set[str]] = defaultdict(set)
         self.known_by_client: dict[str, set[str]] = defaultdict(set)
         for sid, client in self.knows:
@@ -84,12 +86,12 @@ class _Day:
         return table[node[1]].name
 
 
-def _day(g: GraphIndex, t: date, window: int) -> _Day:
+def _day(g: GraphIndex, t: date, window: int, zone: tzinfo) -> _Day:
     cache = _DAYS.setdefault(g, {})
-    key = (g.version, t, window)
+    key = (g.version, t, window, zone)
     if key not in cache:
         cache.clear()                       # one day at a time: a new version or day replaces it
-        cache[key] = _Day(g, t, window)
+        cache[key] = _Day(g, t, window, zone)
     return cache[key]
 
 
@@ -114,7 +116,7 @@ def _chains_up_to_four(a: Node, b: Node, near: set[Node], edges: set[tuple[Node,
 def path_graph(g: GraphIndex, bound: Bound) -> Rows:
     """Twin of cypher/reports/path_graph.cypher: the ends found by id, then the edges around them (or all)."""
     t, values = bound.as_of, bound.values
-    day = _day(g, t, bound.policy.concentration_window_days)
+    day = _day(g, t, bound.policy.concentration_window_days, bound.policy.zone)
     found = {key: [(label, key) for label, table in (("Staff", g.staff), ("Client", g.clients), ("Team", g.teams))
                    if key in table] for key in (values["from"], values["to"])}
     rows: Rows = [{"kind": "node", "source": n[1], "source_label": n[0], "source_name": day.name(n), "target": None,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timezone, tzinfo
 from typing import Any
 
 from graphcrm.model import Coverage, Records
 from graphcrm.rules import can_end_on, coverage_active, grade_on, span_active, staff_active
+from graphcrm.times import zone_named
 
 __all__ = ["PlanOutcome", "plan_records", "basis_of_views", "plan_fingerprint"]
 
@@ -32,7 +33,8 @@ def plan_fingerprint(as_of: date, leaving: list[str], policy: dict[str, Any], ro
     return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:24]
 
 
-def basis_of_views(rows: list[dict], as_of: date, clients: dict[str, Records], staff: dict[str, Records]) -> dict:
+def basis_of_views(rows: list[dict], as_of: date, clients: dict[str, Records], staff: dict[str, Records],
+                   zone: tzinfo = timezone.utc) -> dict:
     """The facts a plan relies on, from the views a change reads (the same shape as planning's, from its extraction)."""
     out: dict[str, Any] = {"clients": {}, "staff": {}}
     for client in sorted({r["client"] for r in rows}):
@@ -45,7 +47,7 @@ def basis_of_views(rows: list[dict], as_of: date, clients: dict[str, Records], s
         assessments = [i for i in view.interactions if i.kind == "assessment"]
         cover = sorted([c.staff, c.tier, c.since.isoformat() if c.since else ""]
                        for c in view.coverage if coverage_active(c, people, as_of))
-        out["clients"][client] = {"grade": grade_on(record.grade, assessments, as_of), "cover": cover}
+        out["clients"][client] = {"grade": grade_on(record.grade, assessments, as_of, zone), "cover": cover}
     for sid in sorted({r["staff"] for r in rows}):
         view = staff.get(sid)
         if view is None:
@@ -72,7 +74,7 @@ def plan_records(plan, clients: dict[str, Records], staff: dict[str, Records]) -
     """The writes of a coverage_plan result, checked against the client and staff views read in the transaction."""
     as_of, rows = plan.as_of, plan.rows
     leaving = set(plan.params.get("leaving") or [])
-    basis = basis_of_views(rows, as_of, clients, staff)
+    basis = basis_of_views(rows, as_of, clients, staff, zone_named(plan.policy.get("timezone")))
     fingerprint = plan_fingerprint(as_of, sorted(leaving), plan.policy, rows, basis)
     new: list[Coverage] = []
     ended: list[Coverage] = []

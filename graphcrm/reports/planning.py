@@ -20,7 +20,7 @@ from graphcrm.reports.planapply import plan_fingerprint
 from graphcrm.reports.planflow import Room, TierProblem, solve
 from graphcrm.reports.registry import Rows, twin
 from graphcrm.reports.twins import DayView
-from graphcrm.rules import can_end_on, concentration, in_window, risk_flags, round3, shortfall, span_active
+from graphcrm.rules import can_end_on, concentration_of, risk_flags, round3, shortfall, span_active
 
 __all__ = ["PlanFacts", "PlanRows", "plan_report", "plan_summary", "plan_extract"]
 
@@ -86,23 +86,27 @@ class PlanRows(list):
 def plan_extract(g: GraphIndex, bound: Bound) -> Rows:
     """Twin of cypher/reports/plan_extract.cypher: active staff, teams and clients with what the planner needs."""
     t, window_days = bound.as_of, bound.policy.concentration_window_days
-    view = DayView(g, t)
+    view = DayView(g, bound)
     grades = view.grades()
+    # The window's interactions once, by moment (the source's index); each on its day in the organisation's zone.
+    clock, t_ordinal = view.clock(window_days), t.toordinal()
+    window: dict[str, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)
+    for client, us, staff in g.source.window(*view.window(window_days)):
+        window[client].append((t_ordinal - clock.ordinal(us), staff))
     rows: Rows = []
     for client in sorted(g.clients):
         spans = sorted(((c.staff, c.tier, c.since) for c in g.coverage_by_client.get(client, {}).values()
                         if c.staff in view.active_staff and span_active(c.since, c.until, t)),
                        key=lambda x: (x[0], x[1], x[2] is None, x[2] or date.min))
         teams = sorted({e.team for e in g.engagements_by_client.get(client, {}).values() if span_active(e.since, e.until, t)})
-        interactions = g.interactions_by_client.get(client, {}).values()
-        owner, share = concentration(interactions, t, bound.policy)
+        recent = window.get(client, [])
+        owner, share = concentration_of([staff for _, staff in recent], bound.policy)
         covering = {s for s, _, _ in spans}
         strength: dict[str, float] = defaultdict(float)
-        for i in interactions:
-            if in_window(i.day, t, window_days):
-                for s in i.staff:
-                    if s in view.active_staff and s not in covering:
-                        strength[s] += 0.5 ** ((t - i.day).days / 30)
+        for age, staff in recent:
+            for s in staff:
+                if s in view.active_staff and s not in covering:
+                    strength[s] += 0.5 ** (age / 30)
         rows.append({"kind": "client", "id": client, "name": None, "tier": None, "capacity": None, "teams": teams,
                      "grade": grades[client], "cover": [{"staff": s, "tier": k, "since": d} for s, k, d in spans],
                      "owner": owner, "share": share,

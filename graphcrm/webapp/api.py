@@ -175,32 +175,31 @@ def release(body):
 
 @bp.get("/trend")
 @login_required
-def trend():
+@endpoint("every report's headline figures from one day to another, every week or month (past points cached)",
+          query=s.TrendQuery, answer=s.TREND)
+def trend(query):
     require(current_user(), "read_all", "Trends")
     from graphcrm.reports.trends import run_trend
 
-    start, end = parse_day(request.args.get("from"), "from"), parse_day(request.args.get("to"), "to")
-    if start is None or end is None:
-        raise ParameterError("from and to are required (YYYY-MM-DD)")
-    result = run_trend(_state().store, start, end, request.args.get("every", "month"), _state().settings.policy)
+    start, end = s.day_value(query.start, "from"), s.day_value(query.end, "to")
+    result = run_trend(_state().store, start, end, query.every, _state().settings.policy)
     return jsonify(to_json_value(result.document()))
 
 
 @bp.post("/plans/apply")
 @login_required
-def apply_plan():
+@endpoint("apply the coverage plan of a day exactly as reviewed, as one audited change (managers, admins)",
+          body=s.PlanApplyBody, answer=s.CHANGED)
+def apply_plan(body):
     """Apply the coverage plan of a day (and leavers) exactly as reviewed: its fingerprint must still match."""
     user = current_user()
     require(user, "manage", "apply a coverage plan")      # before working out a plan for someone who may not
+    day = s.day_value(body.as_of, "as_of") or date.today()
     from graphcrm.reports import run_report
 
-    b = _body()
-    if not isinstance(b.get("fingerprint"), str) or not b["fingerprint"]:
-        raise ParameterError("fingerprint: the summary.fingerprint of the plan you reviewed is required")
-    leaving = b.get("leaving") or []
-    plan = run_report(_state().store, "coverage_plan", parse_day(b.get("as_of"), "as_of") or date.today(),
-                      {"leaving": leaving}, _state().settings.policy)
-    return _changed(_state().service.apply_plan(user, plan, b["fingerprint"]))
+    # Worked out afresh (not the page cache): another process may have written since.
+    plan = run_report(_state().store, "coverage_plan", day, {"leaving": list(body.leaving)}, _state().settings.policy)
+    return _changed(_state().service.apply_plan(user, plan, body.fingerprint))
 
 
 @bp.post("/query")
