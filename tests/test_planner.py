@@ -12,7 +12,8 @@ from graphcrm.config import Policy, Settings
 from graphcrm.errors import Conflict, ParameterError, PermissionDenied
 from graphcrm.permissions import User
 from graphcrm.reports import run_report
-from graphcrm.reports.planflow import Room, TierProblem, solve
+from graphcrm.reports.planflow import Room, TierProblem
+from graphcrm.reports.plansolve import solve
 from graphcrm.rules import coverage_active, grade_on, shortfall, staff_active
 from graphcrm.service import Service
 from graphcrm.stores import open_store

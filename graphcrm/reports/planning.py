@@ -17,7 +17,8 @@ from graphcrm.graphindex import GraphIndex
 from graphcrm.model import GRADE_ORDER, grade_rank
 from graphcrm.queries import Bound
 from graphcrm.reports.planapply import plan_fingerprint
-from graphcrm.reports.planflow import Room, TierProblem, solve
+from graphcrm.reports.planflow import Room, TierProblem
+from graphcrm.reports.plansolve import solve
 from graphcrm.reports.registry import Rows, twin
 from graphcrm.reports.twins import DayView
 from graphcrm.rules import can_end_on, concentration_of, risk_flags, round3, shortfall, span_active
