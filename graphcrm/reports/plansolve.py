@@ -10,7 +10,7 @@ from fractions import Fraction
 
 from graphcrm.reports.planface import FaceTier
 from graphcrm.reports.planfast import FastTier
-from graphcrm.reports.planflow import Scale, TierProblem, caps_at, solve_full, top_level
+from graphcrm.reports.planflow import Scale, TierProblem, caps_at, solve_full, top_level, utilisation_levels
 
 __all__ = ["solve"]
 
