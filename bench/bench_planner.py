@@ -6,7 +6,7 @@ printed; cold = nothing cached, warm = past points cached); path between two ran
 100 pairs. Every figure is a median of warm runs (path: p50/p95 of 100 pairs), run in this process beside its
 baseline. The organisation is `graphcrm generate --size M --seed 1`, cached under /tmp.
 
-    python bench/bench_planner.py [--only embedded|neo4j] [--runs N]
+    python bench/bench_planner.py [--only embedded|neo4j] [--runs N] [--parts plan,changes,trend,path]
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ AS_OF = DEFAULT_ANCHOR
 POLICY = Policy()
 FOLDER = Path("/tmp/graphcrm-M-1")
 EMBEDDED_DB = Path("/tmp/graphcrm-bench-planner-M-1.db")
+PARTS = ("plan", "changes", "trend", "path")
 
 
 def organisation():
@@ -65,9 +66,20 @@ def line(what: str, seconds: float, baseline_name: str, baseline: float, target:
           f"({seconds / baseline:>5.1f}x)   target {target}")
 
 
-def bench_store(name: str, store, runs: int) -> None:
+def bench_store(name: str, store, runs: int, parts: set[str]) -> None:
     heading(f"{name}: size M as of {AS_OF}, median of {runs} warm runs")
     report = lambda n, params: (lambda: run_report(store, n, AS_OF, params, POLICY))      # noqa: E731
+    if "plan" in parts:
+        bench_plan(store, report, runs)
+    if "changes" in parts:
+        bench_changes(store, report, runs)
+    if "trend" in parts:
+        bench_trend(store, report, runs)
+    if "path" in parts:
+        bench_path(store, report, runs)
+
+
+def bench_plan(store, report, runs: int) -> None:
     # coverage_plan beside the gaps it fills and the strengths it weighs.
     gaps = median_of(report("coverage_gaps", {}), runs)
     plan = median_of(report("coverage_plan", {}), runs)
@@ -77,12 +89,18 @@ def bench_store(name: str, store, runs: int) -> None:
     impact = median_of(report("departure_impact", {"staff": five}), runs)
     leaving = median_of(report("coverage_plan", {"leaving": five}), runs)
     line("coverage_plan --leaving 5 busiest", leaving, "departure_impact", impact, "<= 5 s")
+
+
+def bench_changes(store, report, runs: int) -> None:
     # changes over 90 days beside the coverage report.
     coverage = median_of(report("coverage", {}), runs)
     since = (AS_OF - timedelta(days=90)).isoformat()
     changes = median_of(report("changes", {"since": since}), runs)
     line(f"changes, 90 days ({len(run_report(store, 'changes', AS_OF, {'since': since}, POLICY).rows)} rows)",
          changes, "coverage", coverage, "<= 1 s")
+
+
+def bench_trend(store, report, runs: int) -> None:
     # A 12-point monthly trend beside the slowest report it includes.
     singles = {}
     for entry, headline in trend_headlines():
@@ -97,6 +115,9 @@ def bench_store(name: str, store, runs: int) -> None:
     print("  single reports: " + ", ".join(f"{n} {s * 1000:.0f} ms" for n, s in singles.items()))
     line("trend, 12 months, cold", cold, slowest, singles[slowest], "<= 10x")
     line("trend, 12 months, past points cached", warm, slowest, singles[slowest], "<= 10x")
+
+
+def bench_path(store, report, runs: int) -> None:
     # path between random staff, p50/p95 of 100 pairs, beside the relationships report.
     relationships = median_of(report("relationships", {}), max(1, runs // 2))
     people = sorted({r["staff"] for r in run_report(store, "staff_load", AS_OF, {}, POLICY).rows})
@@ -113,7 +134,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", choices=["embedded", "neo4j"])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    if parts - set(PARTS):
+        parser.error(f"--parts: unknown {sorted(parts - set(PARTS))}")
     started = time.perf_counter()
     records = organisation()
     print(f"size M: {len(records.clients)} clients, {len(records.staff)} staff, {len(records.interactions)} interactions "
@@ -121,7 +146,7 @@ def main() -> None:
     if args.only != "neo4j":
         store = embedded(records)
         try:
-            bench_store("embedded", store, args.runs)
+            bench_store("embedded", store, args.runs, parts)
         finally:
             store.close()
     if args.only != "embedded":
@@ -129,7 +154,7 @@ def main() -> None:
             sys.exit("set NEO4J_URI/NEO4J_PASSWORD (eval \"$(scripts/neo4j.sh env)\"), or run: make bench")
         store = neo4j_holding(records)
         try:
-            bench_store("neo4j", store, args.runs)
+            bench_store("neo4j", store, args.runs, parts)
         finally:
             store.close()
 

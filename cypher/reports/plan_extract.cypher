@@ -39,17 +39,13 @@ CALL () {
   RETURN 'team' AS kind, team.id AS id, team.name AS name, null AS tier, null AS capacity, null AS teams,
          null AS grade, null AS cover, null AS owner, null AS share, null AS know
   UNION ALL
-  WITH date($as_of) AS t
+  // The window is a range of moments (index interaction_at); the grade is read from the client's timeline.
+  WITH date($as_of) AS t,
+       datetime({datetime: datetime({date: date($as_of) + duration({days: 1}), timezone: $timezone}), timezone: 'Z'}) AS end,
+       datetime({datetime: datetime({date: date($as_of) - duration({days: $concentration_window_days - 1}), timezone: $timezone}), timezone: 'Z'}) AS start
   MATCH (c:Client)
-  CALL (c, t) {
-    OPTIONAL MATCH (c)<-[:WITH]-(a:Interaction {kind: 'assessment'})
-    WHERE date(datetime({datetime: a.at, timezone: $timezone})) <= t
-    WITH a
-    ORDER BY a.at DESC, a.id DESC
-    LIMIT 1
-    RETURN a.grade AS assessed
-  }
-  WITH t, c, assessed,
+  WITH t, start, end, c, [k IN range(0, size(c.assessed) - 1) WHERE c.assessed[k] < end | c.grades[k]] AS graded
+  WITH t, start, end, c, CASE WHEN last(graded) <> '' THEN last(graded) ELSE coalesce(c.grade, 'ungraded') END AS grade,
        COLLECT {
          MATCH (s:Staff)-[cov:COVERS]->(c)
          WHERE (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
@@ -57,11 +53,11 @@ CALL () {
          RETURN {staff: s.id, tier: cov.tier, since: cov.since} AS span
          ORDER BY span.staff, span.tier, span.since
        } AS cover
-  CALL (c, t, cover) {
+  CALL (c, t, start, end, cover) {
     // Everyone in the window's interactions, once: the concentration owner (as key_person_risk.cypher finds it) and
     // the strength of the active people who cover none of the client's stages.
     OPTIONAL MATCH (c)<-[:WITH]-(i:Interaction)
-    WHERE date(datetime({datetime: i.at, timezone: $timezone})) > t - duration({days: $concentration_window_days}) AND date(datetime({datetime: i.at, timezone: $timezone})) <= t
+    WHERE i.at >= start AND i.at < end
     WITH t, cover, count(i) AS total, collect(i) AS recent
     CALL (recent, t) {
       UNWIND recent AS i
@@ -86,7 +82,7 @@ CALL () {
            RETURN DISTINCT team.id AS team
            ORDER BY team
          } AS teams,
-         coalesce(assessed, c.grade, 'ungraded') AS grade, cover, owner, share, know
+         grade, cover, owner, share, know
 }
 RETURN kind, id, name, tier, capacity, teams, grade, cover, owner, share, know
 ORDER BY kind, id

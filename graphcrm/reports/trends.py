@@ -14,7 +14,7 @@ import calendar
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from graphcrm.bulk import gc_paused
@@ -23,6 +23,7 @@ from graphcrm.errors import ParameterError
 from graphcrm.graphindex import GraphIndex
 from graphcrm.reports import catalogue, run_report
 from graphcrm.reports.registry import Headline, Report, ReportResult
+from graphcrm.times import day_in
 
 __all__ = ["Trend", "trend_days", "trend_headlines", "run_trend", "EVERY", "MAX_POINTS"]
 
@@ -122,7 +123,7 @@ def _figures(source: _InMemory, day: date, policy: Policy, headlines) -> dict[st
 def run_trend(store, start: date, end: date, every: str, policy: Policy, today: date | None = None) -> Trend:
     """The headline figures at each day from `start` to `end`, reusing the cached points of past days."""
     days = trend_days(start, end, every)
-    today = today or date.today()
+    today = today or day_in(datetime.now(timezone.utc), policy.zone)       # the organisation's today
     headlines = trend_headlines()
     keys = {day: _key(day, policy, headlines) for day in days}
     cached = store.trend_points([keys[d] for d in days if d < today])
