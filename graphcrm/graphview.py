@@ -26,6 +26,12 @@ PATH_MISSING = "path finding is not available yet"
 
 #: (report name, as_of, params) -> ReportResult: the web app's cached run_report.
 RunReport = Callable[[str, date, dict[str, Any]], Any]
+#: remember(key, compute): compute's result, kept under key until the store changes (or simply computed).
+Remember = Callable[[tuple, Callable[[], Any]], Any]
+
+
+def _compute(key: tuple, compute: Callable[[], Any]) -> Any:
+    return compute()
 
 
 def rank_by_risk(risks: dict[str, int], values: dict[str, float | None], candidates: list[str], n: int = TOP) -> list[str]:
@@ -61,7 +67,8 @@ def risk_reasons(row: dict[str, Any] | None, policy, tier_names: dict[str, str],
     return reasons
 
 
-def explorer_for(store, settings: Settings, report: RunReport, user: User, as_of: date, today: date) -> "Explorer":
+def explorer_for(store, settings: Settings, report: RunReport, user: User, as_of: date, today: date,
+                 remember: Remember | None = None) -> "Explorer":
     """The explorer a request gets: the whole graph for users who read everything, else the user's Reach, today only."""
     reach = None
     if not may(user, "read_all"):
@@ -74,7 +81,7 @@ def explorer_for(store, settings: Settings, report: RunReport, user: User, as_of
         reach = explorer_reach(user, me, teams, today)
     if reach is not None and as_of != today:
         raise PermissionDenied("staff explore today's graph only (what they may read is decided on today)")
-    return Explorer(store, settings, report, as_of, reach)
+    return Explorer(store, settings, report, as_of, reach, remember or _compute)
 
 
 def opening_key(explorer: "Explorer") -> tuple:
@@ -85,19 +92,23 @@ def opening_key(explorer: "Explorer") -> tuple:
 @dataclass
 class Explorer:
     """The explorer on one day. `reach` None shows the whole graph: build one for a request with `explorer_for`,
-    which sets it from the user's permissions. `report` runs a report through the web app's cache."""
+    which sets it from the user's permissions. `report` runs a report through the web app's cache; `remember`
+    keeps what is derived from the store until the next change (the web app's), so a request for a page of
+    neighbours does not re-read the tiers nor re-index the risk report's 20,000 rows."""
 
     store: Any
     settings: Settings
     report: RunReport
     as_of: date
     reach: Reach | None
+    remember: Remember = _compute
     _risks: dict[str, dict[str, Any]] | None = field(default=None, init=False, repr=False)
 
     # -- risk, names and cards -------------------------------------------------------------------------
     def _risk_rows(self) -> dict[str, dict[str, Any]]:
         if self._risks is None:
-            self._risks = {row["client"]: row for row in self.report("key_person_risk", self.as_of, {}).rows}
+            self._risks = self.remember(("explorer-risks", self.as_of), lambda: {
+                row["client"]: row for row in self.report("key_person_risk", self.as_of, {}).rows})
         return self._risks
 
     def _cards(self, nodes: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -112,7 +123,7 @@ class Explorer:
         found = self.store.node_cards(wanted + [("Staff", s) for s in named if ("Staff", s) not in asked], self.as_of)
         names = {c["key"]: c["name"] for c in found if c["label"] == "Staff"}
         cards = [c for c in found if (c["label"], c["key"]) in asked]
-        tier_names = {t.key: t.name or t.key for t in self.store.tiers()}
+        tier_names = {t.key: t.name or t.key for t in self._tiers()}
         out = {}
         for card in cards:
             card = dict(card)
@@ -177,7 +188,10 @@ class Explorer:
                 if self.reach is None or t.id in self.reach.teams]
 
     def tiers(self) -> list[dict[str, Any]]:
-        return [{"key": t.key, "level": t.level, "name": t.name or t.key} for t in self.store.tiers()]
+        return [{"key": t.key, "level": t.level, "name": t.name or t.key} for t in self._tiers()]
+
+    def _tiers(self) -> list:
+        return self.remember(("tiers",), self.store.tiers)
 
     def path(self, start: str, end: str, max_hops: int | None = None) -> dict[str, Any]:
         """Who-knows-whom chains between two nodes (DESIGN 12), or why there are none to show."""

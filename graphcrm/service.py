@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 
@@ -48,9 +48,19 @@ def _digest(*parts: Any) -> str:
 def _json(value: Any) -> str | None:
     if value is None:
         return None
+    return json.dumps(to_json_value(_plain(value)), sort_keys=True, ensure_ascii=False)
+
+
+def _plain(value: Any) -> Any:
+    """Records as dicts of their fields, containers recursively: what `asdict` gives, without its deep copies
+    (a fifth of an embedded write's time)."""
     if hasattr(value, "__dataclass_fields__"):
-        value = asdict(value)
-    return json.dumps(to_json_value(value), sort_keys=True, ensure_ascii=False)
+        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 class Service:

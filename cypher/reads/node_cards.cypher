@@ -38,23 +38,15 @@ CALL (wanted) {
   WHERE wanted.label = 'Tier'
   RETURN n
 }
-CALL (n, t) {
-  OPTIONAL MATCH (n:Client)<-[:WITH]-(a:Interaction {kind: 'assessment'})
-  WHERE date(a.at) <= t
-  WITH a
-  ORDER BY a.at DESC, a.id DESC
-  LIMIT 1
-  RETURN a.grade AS assessed
-}
-CALL (n, t) {
-  OPTIONAL MATCH (n:Client)<-[:WITH]-(h:Interaction {kind: 'handover'})
-  WHERE date(h.at) <= t
-  WITH h
-  ORDER BY h.at DESC, h.id DESC
-  LIMIT 1
-  RETURN h.stage AS handedStage
-}
-WITH position, wanted, n, firstKey, assessed, handedStage
+// Grade and stage on t from the client's timelines (kept by the write path), not by walking its
+// interactions: the latest assessment or handover whose moment is before the next UTC midnight.
+WITH position, wanted, n, firstKey, datetime({date: t + duration({days: 1}), timezone: 'Z'}) AS end
+WITH position, wanted, n, firstKey,
+     [k IN range(0, size(coalesce(n.assessed, [])) - 1) WHERE n.assessed[k] < end | n.grades[k]] AS graded,
+     [k IN range(0, size(coalesce(n.handed, [])) - 1) WHERE n.handed[k] < end | n.stages[k]] AS staged
+WITH position, wanted, n, firstKey,
+     CASE WHEN last(graded) <> '' THEN last(graded) END AS assessed,
+     CASE WHEN last(staged) <> '' THEN last(staged) END AS handedStage
 ORDER BY position
 RETURN wanted.label AS label, wanted.key AS key, n.name AS name,
        CASE WHEN n:Client THEN coalesce(assessed, n.grade, 'ungraded') END AS grade,

@@ -39,8 +39,19 @@ RETURN
                   tier: head([(s)-[:IN_TIER]->(t:Tier) | t.key]), manager: head([(s)-[:REPORTS_TO]->(m:Staff) | m.id])}
       },
       milestones: COLLECT {
-        MATCH (c)<-[:WITH]-(i:Interaction)
-        WHERE i.kind IN ['assessment', 'handover']
+        // Sought by the moments on the client's timelines (index interaction_at), not by walking every
+        // interaction of a busy client; a client whose timelines were never computed is walked.
+        UNWIND CASE WHEN c.assessed IS NULL THEN [null] ELSE c.assessed + c.handed END AS at
+        CALL (c, at) {
+          MATCH (i:Interaction {at: at})-[:WITH]->(c)
+          WHERE at IS NOT NULL AND i.kind IN ['assessment', 'handover']
+          RETURN i
+          UNION
+          MATCH (c)<-[:WITH]-(i:Interaction)
+          WHERE at IS NULL AND i.kind IN ['assessment', 'handover']
+          RETURN i
+        }
+        WITH DISTINCT i
         RETURN {id: i.id, kind: i.kind, at: i.at, grade: i.grade, score: i.score, stage: i.stage, summary: i.summary,
                 staff: COLLECT { MATCH (p:Staff)-[:PARTICIPATED]->(i) RETURN p.id ORDER BY p.id }}
       },

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from graphcrm.bulk import gc_paused
-from graphcrm.errors import StoreError
+from graphcrm.errors import ConfigError, StoreError
 from graphcrm.graphindex import GraphIndex
 from graphcrm.model import (
     AuditEntry, Client, Coverage, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team, Tier,
@@ -99,6 +99,17 @@ _DEFAULT_BUDGET_MB = 3072
 _BULK_ROWS = 50_000
 
 
+def memory_budget_mb() -> int:
+    """The embedded store's memory budget in MB: GRAPHCRM_EMBEDDED_MEMORY_MB, else 3,072."""
+    raw = os.environ.get("GRAPHCRM_EMBEDDED_MEMORY_MB", "").strip()
+    if not raw:
+        return _DEFAULT_BUDGET_MB
+    if not raw.isdigit() or int(raw) == 0:
+        raise ConfigError(f"GRAPHCRM_EMBEDDED_MEMORY_MB={raw!r}: give the embedded store's memory budget as a whole "
+                          "number of megabytes, e.g. 3072")
+    return int(raw)
+
+
 def _upsert_sql(kind: str) -> str:
     table, columns, _ = _TABLES[kind]
     if kind == "interactions":
@@ -136,7 +147,7 @@ class EmbeddedStore:
             raise StoreError(f"{path} is not a graphcrm database: {exc}") from None
         try:
             self._check_budget()
-        except StoreError:
+        except (StoreError, ConfigError):
             self._db.close()
             raise
         self.interactions = SqliteInteractions(self._db, self._lock)
@@ -160,7 +171,7 @@ class EmbeddedStore:
 
     def _check_budget(self) -> None:
         """Refuse, with the figures, a store whose structure would not fit the memory budget once loaded."""
-        budget_mb = int(os.environ.get("GRAPHCRM_EMBEDDED_MEMORY_MB") or _DEFAULT_BUDGET_MB)
+        budget_mb = memory_budget_mb()
         counts = {table: self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                   for table in _BYTES_HELD if table != "milestone"}
         counts["milestone"] = self._db.execute(

@@ -107,27 +107,49 @@ class Neo4jStore:
             raise StoreUnavailable(f"{self.url}: {_first_line(exc)}") from None
         return [{k: native(v) for k, v in zip(keys, r.values())} for r in records]
 
-    def _write_steps(self, records: Records) -> list[Callable[[Any], Any]]:
-        """The steps (each run with the transaction) that upsert `records`, in dependency order."""
+    def _write_steps(self, records: Records, audit: AuditEntry | None = None) -> list[Callable[[Any], Any]]:
+        """The steps (each run with the transaction) that upsert `records`, in dependency order.
+
+        With an audit entry, the first step writes it too (write_audit as a unit subquery at the head of
+        that statement): the entry costs no round trip of its own and is never apart from the change.
+        """
         steps: list[Callable[[Any], Any]] = []
+        entry = {"entry": row_of(audit)} if audit is not None else {}
         for kind, name in _WRITES:
             items = getattr(records, kind)
             if not items:
                 continue
+            head = self._audited if entry else ""      # the first step carries the entry
+            rows = [row_of(r) for r in items]
             if kind == "interactions":
-                rows = [row_of(r) for r in items]
-                steps.append(lambda tx, rows=rows: self._upsert_interactions(tx, rows))
-                continue
-            steps.append(_step(self.queries[name], {"rows": [row_of(r) for r in items]}))
+                steps.append(lambda tx, rows=rows, head=head, extra=entry:
+                             self._upsert_interactions(tx, rows, head, extra))
+            else:
+                steps.append(_step_text(head + self.queries[name].text, {"rows": rows, **entry}))
+            entry = {}
             if kind == "staff":
                 steps.append(_step(self.queries["write_reports_to"],
                                    {"rows": [{"id": s.id, "manager": s.manager} for s in items]}))
+        if entry:                                      # nothing to write but the entry itself
+            steps.append(_step(self.queries["write_audit"], entry))
         return steps
 
-    def _upsert_interactions(self, tx, rows: list[dict[str, Any]]) -> None:
+    @property
+    def _audited(self) -> str:
+        """write_audit (a unit subquery), to head another write statement (which then takes `entry` too)."""
+        return self.queries["write_audit"].text + "\n"
+
+    @property
+    def _locked_views(self) -> str:
+        """lock_scope then views, as one statement: both take the scope's parameters."""
+        return self.queries["lock_scope"].text + "\n" + self.queries["views"].text
+
+    def _upsert_interactions(self, tx, rows: list[dict[str, Any]], head: str = "", extra: dict | None = None) -> None:
         """Upsert interactions, then recompute the timelines the write says changed (in the same transaction):
-        a new contact only widens its client's first/last moments, inside the write itself."""
-        stale = {row["refresh"] for row in _fetch(tx, self.queries["write_interactions"], {"rows": rows})}
+        a new contact only widens its client's first/last moments, inside the write itself. `head` and
+        `extra` are a statement to run first and its parameters (the change's audit entry)."""
+        params = {"rows": rows, **(extra or {})}
+        stale = {row["refresh"] for row in _fetch_text(tx, head + self.queries["write_interactions"].text, params)}
         _refresh_timelines(tx, self.queries["refresh_timelines"], stale)
 
     def _create_interactions(self, tx, rows: list[dict[str, Any]]) -> None:
@@ -190,21 +212,21 @@ class Neo4jStore:
         return self._views(lambda named, params: self.read(named.name, params), scope)
 
     def change(self, scope: Scope, plan: Callable[[Snapshot], Planned | None]) -> Planned | None:
-        """Lock the scope, read it, plan and write, all in one write transaction (retried whole on a transient error)."""
+        """Lock the scope, read it, plan and write, all in one write transaction (retried whole on a transient error).
+
+        Three round trips: lock and read the scope in one statement (lock_scope heads views), the write
+        with its audit entry in the write's first statement, then the commit. The permission check in
+        `plan` runs between the first two, inside the transaction, against the locked scope.
+        """
         self.ensure_schema()
 
         def work(tx):
-            _run_steps(tx, [_step(self.queries["lock_scope"], {
-                "clients": sorted(set(scope.clients)), "staff": sorted(set(scope.staff) | set(scope.people)),
-                "teams": sorted(set(scope.teams))})])
-            snapshot = self._views(lambda named, params: _fetch(tx, named, params), scope)
+            snapshot = self._views(lambda _views, params: _fetch_text(tx, self._locked_views, params), scope)
             planned = plan(snapshot)
             if planned is not None:
                 # What the change overwrites was read with the scope: it says which days it can change.
                 start = records_history_start(planned.records, _stored_in(snapshot))
-                _run_steps(tx, self._write_steps(planned.records)
-                           + [_step(self.queries["write_audit"], {"entry": row_of(planned.audit)})]
-                           + self._forget_steps(start))
+                _run_steps(tx, self._write_steps(planned.records, planned.audit) + self._forget_steps(start))
             return planned
 
         return self._in_write_transaction("change", work)
@@ -314,7 +336,7 @@ class Neo4jStore:
         # A bulk write does not read what it overwrites, so it may have changed any day.
         forget = self._forget_steps(date.min if len(records) else None)
         if audit is not None:
-            steps = self._write_steps(records) + [_step(self.queries["write_audit"], {"entry": row_of(audit)})] + forget
+            steps = self._write_steps(records, audit) + forget
             self._in_write_transaction("change:" + audit.action, lambda tx: _run_steps(tx, steps))
             if progress:
                 progress(len(records))
@@ -431,7 +453,11 @@ class Neo4jStore:
 
 def _step(named: NamedQuery, params: dict[str, Any]) -> Callable[[Any], None]:
     """One write query as a step of a transaction."""
-    return lambda tx: tx.run(named.text, params).consume()
+    return _step_text(named.text, params)
+
+
+def _step_text(text: str, params: dict[str, Any]) -> Callable[[Any], None]:
+    return lambda tx: tx.run(text, params).consume()
 
 
 def _run_steps(tx, steps: list[Callable[[Any], Any]]) -> None:
@@ -445,7 +471,11 @@ def _refresh_timelines(tx, named: NamedQuery, clients: set[str]) -> None:
 
 
 def _fetch(tx, named: NamedQuery, params: dict[str, Any]) -> list[dict[str, Any]]:
-    result = tx.run(named.text, params)
+    return _fetch_text(tx, named.text, params)
+
+
+def _fetch_text(tx, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    result = tx.run(text, params)
     keys = result.keys()
     return [{k: native(v) for k, v in zip(keys, record.values())} for record in result]
 

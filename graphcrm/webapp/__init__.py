@@ -107,7 +107,7 @@ class GraphCRMApp:
             # The graph explorer opens on the clients to act on first: ready before the first visit too.
             from graphcrm.graphview import Explorer, opening_key
 
-            explorer = Explorer(self.store, self.settings, self.report, today, None)
+            explorer = Explorer(self.store, self.settings, self.report, today, None, self.remember)
             self.remember(opening_key(explorer), explorer.opening_view)
         except Exception:
             return

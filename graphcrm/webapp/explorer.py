@@ -24,7 +24,7 @@ def _state():
 def _explorer(as_of: date | None) -> Explorer:
     state = _state()
     today = date.today()
-    return explorer_for(state.store, state.settings, state.report, current_user(), as_of or today, today)
+    return explorer_for(state.store, state.settings, state.report, current_user(), as_of or today, today, state.remember)
 
 
 @bp.get("/graph")
