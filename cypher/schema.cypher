@@ -15,3 +15,5 @@ CREATE INDEX client_name IF NOT EXISTS FOR (c:Client) ON (c.name);
 CREATE INDEX staff_name IF NOT EXISTS FOR (s:Staff) ON (s.name);
 CREATE CONSTRAINT audit_id IF NOT EXISTS FOR (a:Audit) REQUIRE a.id IS UNIQUE;
 CREATE INDEX audit_at IF NOT EXISTS FOR (a:Audit) ON (a.at);
+CREATE CONSTRAINT trend_point_key IF NOT EXISTS FOR (p:TrendPoint) REQUIRE p.key IS UNIQUE;
+CREATE CONSTRAINT trend_history_key IF NOT EXISTS FOR (h:TrendHistory) REQUIRE h.key IS UNIQUE;

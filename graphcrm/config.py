@@ -42,6 +42,8 @@ class Policy:
     max_stage_days: int = 60
     max_stage_days_by_tier: dict[str, int] = field(default_factory=dict)
     missed_window_days: int = 365
+    #: Clients per person when a staff member has no capacity of their own (the coverage planner's spare).
+    default_capacity: int = 25
     #: The organisation's time zone (DESIGN 13, config `[organisation] timezone`): the calendar day of an
     #: interaction is its day there. It travels with the policy so that both stores answer for the same days.
     timezone: str = "UTC"
@@ -92,6 +94,7 @@ class Policy:
             "max_stage_days": self.max_stage_days,
             "max_stage_days_by_tier": dict(self.max_stage_days_by_tier),
             "missed_window_days": self.missed_window_days,
+            "default_capacity": self.default_capacity,
             "timezone": self.timezone,
         }
 
@@ -108,6 +111,7 @@ POLICY_PARAMS: dict[str, str] = {
     "missed_window_days": "missed_window_days",
     "max_stage_days": "max_stage_days_by_tier",
     "max_stage_default": "max_stage_days",
+    "default_capacity": "default_capacity",
     "timezone": "timezone",
 }
 
@@ -151,6 +155,7 @@ _SCALARS = {
     "concentration_min_interactions": int,
     "truck_target": float,
     "missed_window_days": int,
+    "default_capacity": int,
 }
 
 

@@ -125,6 +125,8 @@ class GraphIndex:
         self._span: dict[str, tuple[int, int]] | None = None
         self._span_stale: set[str] = set()
         self._graph: nx.MultiDiGraph | None = None
+        #: Bumped by every apply(): what is derived from this index (a report's working set) is keyed by it.
+        self.version = 0
 
     # -- reading helpers ---------------------------------------------------------------
     def tiers_by_level(self) -> list[Tier]:
@@ -194,6 +196,7 @@ class GraphIndex:
         `replaced` gives, for interactions that existed before, their former (client, kind) or record;
         a source that keeps interactions in memory works it out itself.
         """
+        self.version += 1
         graph = self._graph
         for tier in records.tiers:
             self.tiers[tier.key] = tier

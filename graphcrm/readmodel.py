@@ -21,7 +21,17 @@ from graphcrm.rules import (
     stage_on, tiers_in_order,
 )
 
-__all__ = ["client_page", "staff_page", "dashboard", "my_clients", "readable_clients"]
+__all__ = ["client_page", "staff_page", "dashboard", "my_clients", "readable_clients", "recent_changes", "RECENT_DAYS"]
+
+#: How far back the client and staff pages list changes.
+RECENT_DAYS = 90
+
+
+def recent_changes(store, settings: Settings, day: date, **only: str) -> list[dict[str, Any]]:
+    """The `changes` report's rows of the RECENT_DAYS up to `day` for one client or one person (client=... / staff=...)."""
+    from graphcrm.reports import run_report
+
+    return run_report(store, "changes", day, {"since": day - timedelta(days=RECENT_DAYS), **only}, settings.policy).rows
 
 
 def client_page(store, settings: Settings, user: User, client: str, day: date, today: date | None = None,
@@ -68,6 +78,7 @@ def client_page(store, settings: Settings, user: User, client: str, day: date, t
         "risk": risk, "actions": sorted(client_actions(user, view, today, settings.ownership, zone)),
         "stage_choices": stage_choices(view, today, zone),
         "coverers": sorted({s for row in coverage_rows for s in row["staff"]}), "tier_of": {s.id: s.tier for s in view.staff},
+        "changes": recent_changes(store, settings, day, client=client),
     }
 
 
@@ -80,15 +91,19 @@ def staff_page(store, settings: Settings, user: User, staff: str, day: date) -> 
     people = {person.id: person}
     active = [c for c in view.coverage if coverage_active(c, people, day)]
     clients = sorted({c.client for c in active})
-    impact = None
+    impact = repair = None
     if may(user, "read_all") and staff_active(person, day):
         from graphcrm.reports import run_report
 
         impact = run_report(store, "departure_impact", day, {"staff": [staff]}, settings.policy)
+        # The plan that would repair it: the coverage plan with this person gone, its rows that replace them.
+        repair = run_report(store, "coverage_plan", day, {"leaving": [staff]}, settings.policy)
+        repair.rows = [r for r in repair.rows if r["reason"] == "leaving"]
     return {"staff": person, "active": staff_active(person, day), "coverage": sorted(active, key=lambda c: (c.client, c.tier)),
             "history": sorted((c for c in view.coverage if c not in active), key=lambda c: (c.client, c.tier, c.since or date.min)),
             "clients": clients, "load": len(clients), "capacity": person.capacity,
-            "teams": sorted({m.team for m in view.memberships if membership_active(m, people, day)}), "impact": impact}
+            "teams": sorted({m.team for m in view.memberships if membership_active(m, people, day)}), "impact": impact,
+            "repair": repair, "changes": recent_changes(store, settings, day, staff=staff)}
 
 
 def readable_clients(store, user: User, today: date) -> set[str]:

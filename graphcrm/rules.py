@@ -20,7 +20,8 @@ __all__ = [
     "staff_active", "span_active", "coverage_active", "membership_active", "can_end_on",
     "in_window", "window_start", "window_moments", "round3",
     "tiers_in_order", "first_tier", "latest_on_or_before", "grade_on", "stage_on", "grade_of", "stage_of",
-    "active_coverers", "active_staff_ids", "coverers_by_client", "client_risk", "concentration", "concentration_of",
+    "active_coverers", "active_staff_ids", "coverers_by_client", "client_risk", "risk_flags", "concentration",
+    "concentration_of", "shortfall", "history_start", "records_history_start",
 ]
 
 
@@ -179,6 +180,11 @@ def concentration_of(window: list[tuple[str, ...]], policy) -> tuple[str | None,
     return None, None
 
 
+def shortfall(count: int, required: int) -> int:
+    """Coverers missing at one stage: required - count, never below 0 (a coverage gap when > 0; the planner's slots)."""
+    return max(0, required - count)
+
+
 def client_risk(coverers: Mapping[str, set[str]], tier_keys: list[str], interactions: Iterable[Interaction], t: date,
                 policy, grade: str, window: list[tuple[str, ...]] | None = None) -> dict[str, Any]:
     """The key-person flags of one client (DESIGN 5.3): the one home of these rules, for the report and the client page.
@@ -189,6 +195,14 @@ def client_risk(coverers: Mapping[str, set[str]], tier_keys: list[str], interact
     `window`, when given, is the participants of the client's interactions in the concentration window
     (already chosen, e.g. by a store's index); otherwise they are picked from `interactions`.
     """
+    conc_owner, conc_share = (concentration_of(window, policy) if window is not None
+                              else concentration(interactions, t, policy))
+    return risk_flags(coverers, tier_keys, policy, grade, conc_owner, conc_share)
+
+
+def risk_flags(coverers: Mapping[str, set[str]], tier_keys: list[str], policy, grade: str,
+               conc_owner: str | None, conc_share: float | None) -> dict[str, Any]:
+    """client_risk once the concentration owner is known (the planner re-judges coverage it changes, not interactions)."""
     counts = [len(coverers.get(k, ())) for k in tier_keys]
     bus_factor = min(counts) if counts else 0
     single = [k for k, n in zip(tier_keys, counts) if n == 1]
@@ -201,9 +215,50 @@ def client_risk(coverers: Mapping[str, set[str]], tier_keys: list[str], interact
     everything = set(tier_keys)
     owners = sorted(s for s, ts in tiers_of.items() if len(everything) >= 2 and ts >= everything)
     owner = owners[0] if owners else None
-    conc_owner, conc_share = (concentration_of(window, policy) if window is not None
-                              else concentration(interactions, t, policy))
     flags = sum((bus_factor == 0, single_flag, bool(multi), owner is not None, conc_owner is not None))
     return {"bus_factor": bus_factor, "single_point_tiers": single, "multi_tier_staff": multi, "end_to_end_owner": owner,
             "concentration_owner": conc_owner, "concentration_share": conc_share, "flags": flags,
             "single_point_flag": single_flag}
+
+
+# -- which days a write can change ------------------------------------------------------------------------
+def history_start(new: Any, old: Any) -> date | None:
+    """The first day on which writing `new` over `old` (the stored record of that identity, or None) can change
+    what a report says; None when it changes nothing, date.min when every day (an undated fact changed).
+
+    A span (joined/left, since/until) changes the days between its old and new ends; an interaction or a need
+    its own day. Anything else about a record (a tier, a name, a capacity, a declared grade) has no date, so
+    it may change any day. Caches of past figures (trends) are dropped from this day on.
+    """
+    if old == new:
+        return None
+    dated = {"Staff": ("joined", "left"), "Coverage": ("since", "until"), "Membership": ("since", "until"),
+             "Engagement": ("since", "until")}
+    kind = type(new).__name__
+    if kind == "Interaction":
+        # Its calendar day is its day in the organisation's zone, never more than a day before its UTC day
+        # (zones run from UTC-12 to UTC+14): a day early keeps the cache honest in every zone.
+        first = new.day if old is None else min(new.day, old.day)
+        return first - timedelta(days=1)
+    if kind == "Need":
+        return new.detected if old is None else min(new.detected, old.detected)
+    if kind not in dated:
+        return date.min
+    start_field, end_field = dated[kind]
+    if old is None:
+        return getattr(new, start_field) or date.min
+    others = [f for f in new.__dataclass_fields__ if f not in (start_field, end_field)]
+    if any(getattr(new, f) != getattr(old, f) for f in others):
+        return date.min
+    changed = []
+    for field_name, open_end in ((start_field, date.min), (end_field, None)):
+        a, b = getattr(old, field_name), getattr(new, field_name)
+        if a != b:
+            changed += [open_end if v is None else v for v in (a, b) if v is not None or open_end is not None]
+    return min(changed) if changed else None
+
+
+def records_history_start(records, old_of) -> date | None:
+    """history_start over a batch; `old_of(kind, record)` finds the stored record with the same identity."""
+    starts = [s for kind, items in records.kinds() for r in items if (s := history_start(r, old_of(kind, r))) is not None]
+    return min(starts) if starts else None

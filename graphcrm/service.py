@@ -390,6 +390,44 @@ class Service:
         clients = tuple(sorted({c.client for c in view.coverage})) if view else ()
         return self._apply(Scope(clients=clients, staff=(staff,)), plan)
 
+    # -- coverage plans ------------------------------------------------------------------------------
+    def apply_plan(self, user: User, plan, seen: str | None = None) -> Change:
+        """Record a coverage_plan result as one audited change: every assignment and release, or none of them.
+
+        `seen` is the fingerprint of the plan the person looked at (the API's; the CLI applies what it just
+        printed): a different plan now is refused. Inside the transaction the clients and people the plan
+        touches are read again; if a fact it relied on changed, it is refused with the reason; if every row
+        is already in the graph, nothing is written (applying twice records it once).
+        """
+        require(user, "manage", "apply a coverage plan")
+        from graphcrm.reports.planapply import plan_records
+
+        fingerprint = plan.summary["fingerprint"]
+        if seen is not None and seen != fingerprint:
+            raise Conflict(f"the plan is stale: the graph changed since it was shown (fingerprint {seen}, now "
+                           f"{fingerprint}); look at the new plan before applying it")
+        target = f"plan:{plan.as_of.isoformat()}"
+        if not plan.rows:
+            return Change("plan", target, Records(), None, f"the plan of {plan.as_of} has nothing to change")
+        scope = Scope(clients=tuple(sorted({r["client"] for r in plan.rows})),
+                      staff=tuple(sorted({r["staff"] for r in plan.rows})))
+
+        def in_transaction(snapshot: Snapshot):
+            outcome = plan_records(plan, snapshot.clients, snapshot.staff)
+            if outcome.done:
+                return None, Change("plan", target, Records(), None, f"the plan of {plan.as_of} was already applied")
+            if outcome.fingerprint != fingerprint:
+                raise Conflict(f"the plan is stale: {outcome.reason}; compute it again")
+            rows = [[r["action"], r["client"], r["tier"], r["staff"]] for r in plan.rows]
+            entry = self._entry(user, "plan", target, None, {"as_of": plan.as_of, "leaving": plan.params.get("leaving") or [],
+                                                             "fingerprint": fingerprint, "rows": rows})
+            assigned = sum(1 for r in plan.rows if r["action"] == "assign")
+            return Planned(outcome.records, entry), Change(
+                "plan", target, outcome.records, entry,
+                f"applied the plan of {plan.as_of}: {assigned} assignments, {len(plan.rows) - assigned} releases")
+
+        return self._apply(scope, in_transaction)
+
     # -- bulk imports --------------------------------------------------------------------------------
     def import_records(self, user: User, records: Records, source: str,
                        progress: Callable[[int], None] | None = None, dry_run: bool = False) -> Change:

@@ -80,3 +80,17 @@ def organisations(draw, hours=HOURS) -> Records:
     return Records(tiers=tiers, staff=staff, teams=[Team(t) for t in team_ids],
                    memberships=list(memberships.values()), clients=clients, coverage=list(coverage.values()),
                    engagements=list(engagements.values()), interactions=interactions, needs=needs)
+
+
+def report_params(name, records):
+    """Parameters that let every report of the catalogue run on a generated organisation (the rest default)."""
+    if name == "departure_impact":
+        return {"staff": [s.id for s in records.staff[:2]]}
+    if name == "coverage_plan":
+        return {"leaving": [s.id for s in records.staff[:1]]}
+    if name == "changes":
+        return {"since": "2025-03-01"}
+    if name == "path":
+        ends = [records.staff[0].id, records.clients[-1].id]
+        return {"from": ends[0], "to": ends[1], "max_hops": 5}
+    return {}

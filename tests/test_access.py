@@ -116,6 +116,14 @@ MATRIX = {
     ("/api/clients/<client_id>", "GET", ""): (("api", "/api/clients/K1?as_of=2026-01-01", None), api(reads_k1)),
     ("/api/staff/<staff_id>", "GET", ""): (("api", "/api/staff/A1", None), api(reads_a1)),
     ("/api/audit", "GET", ""): (("api", "/api/audit", None), api(everyone)),
+    ("/api/trend", "GET", ""): (("api", "/api/trend?from=2026-09-01&to=2026-11-01&every=month", None), api(reads_all)),
+    # Applying a plan is for managers; a fingerprint that is not the plan's now is refused as stale (409).
+    ("/api/plans/apply", "POST", ""): (("api", "/api/plans/apply", {"fingerprint": "0" * 24, "as_of": "2026-11-01"}),
+                                       api(manages, 409)),
+    # The report page's "Apply this plan": everyone is refused here (a manager because the fingerprint is stale);
+    # tests/test_web_planner.py applies a fresh plan as a manager and is refused as staff.
+    ("/plans/apply", "POST", ""): (("form", "/plans/apply", {"fingerprint": "0" * 24, "as_of": "2026-11-01"}),
+                                   form(lambda role, sit: False)),
     ("/api/clients/<client_id>/interactions", "POST", ""): (
         ("api", "/api/clients/K1/interactions", {"kind": "contact", "summary": "call", "staff": ["A1"]}), api(records("contact"))),
     ("/api/clients/<client_id>/needs", "POST", ""): (

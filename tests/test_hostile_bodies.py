@@ -47,6 +47,7 @@ VALID = {
     "/api/coverage": {"staff": "A4", "client": "K3", "tier": "intel"},
     "/api/coverage/release": {"staff": "C2", "client": "K3", "tier": "solution"},
     "/api/query": {"name": "coverage_gaps", "params": {"as_of": "2026-03-01"}},
+    "/api/plans/apply": {"fingerprint": "0" * 24, "as_of": "2026-03-01", "leaving": ["C1"]},
 }
 RAW = [b"", b"{", b'{"kind": "contact"', b"[]", b'"text"', b"42", b"null", b'{"kind": NaN}', b'{"amount": Infinity}',
        b"\xff\xfe{}", b'{"summary": "\xed\xa0\x80"}', b"[" * 100_000 + b"]" * 100_000, b'{"score": ' + b"9" * 5000 + b"}",

@@ -8,16 +8,10 @@ from graphcrm.config import Policy
 from graphcrm.reports import catalogue, run_report
 from graphcrm.stores import open_store
 
-from strategies import AS_OF_DATES, organisations
+from strategies import AS_OF_DATES, organisations, report_params as _params
 
 EXAMPLES = int(os.environ.get("GRAPHCRM_PARITY_EXAMPLES", "200"))
 POLICY = Policy(concentration_min_interactions=2, concentration_share=0.5)   # so small orgs trip the flags
-
-
-def _params(name, records):
-    if name == "departure_impact":
-        return {"staff": [s.id for s in records.staff[:2]]}
-    return {}
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -22,7 +22,8 @@ def test_the_packaged_library_loads_with_every_report_documented():
     lib = library()
     reports = {q.name for q in lib.of_kind("report")}
     assert reports == {"coverage", "coverage_gaps", "key_person_risk", "departure_impact", "staff_load",
-                       "stale_clients", "missed_demand", "team_coverage", "relationships", "stalled_stages", "portfolio"}
+                       "stale_clients", "missed_demand", "team_coverage", "relationships", "stalled_stages", "portfolio",
+                       "changes"}
     for q in lib.of_kind("report"):
         assert q.columns and q.doc and q.param("as_of").default == "today"
 

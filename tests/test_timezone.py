@@ -17,7 +17,7 @@ from graphcrm.service import Service
 from graphcrm.stores import open_store
 from graphcrm.times import DayClock, day_in, day_start, micros, zone_named
 
-from strategies import AS_OF_DATES, ZONE_HOURS, organisations
+from strategies import AS_OF_DATES, ZONE_HOURS, organisations, report_params
 
 ZONES = ("UTC", "Asia/Shanghai", "America/New_York")
 EXAMPLES = int(os.environ.get("GRAPHCRM_ZONE_PARITY_EXAMPLES", "40"))
@@ -124,7 +124,7 @@ def test_every_report_agrees_on_both_stores_in_each_zone(neo4j_session_store, zo
             embedded.write(records)
             for as_of in AS_OF_DATES:
                 for name in catalogue():
-                    params = {"staff": [s.id for s in records.staff[:2]]} if name == "departure_impact" else {}
+                    params = report_params(name, records)
                     expected = run_report(embedded, name, as_of, params, policy)
                     got = run_report(neo4j_session_store, name, as_of, params, policy)
                     assert got.rows == expected.rows, (zone, name, as_of)

@@ -133,8 +133,10 @@ def test_top_ten_lists_names_in_risk_times_value_order_with_reasons(page, server
     assert "Nobody covers Intelligence." in items.nth(1).inner_text()
     assert "Held end to end by Mia One." in items.nth(2).inner_text()
     assert "Bo One took part in 83% of recent interactions." in items.nth(3).inner_text()
-    # No coverage plan in this build: no fix button that would end in "no report", and no empty trend area.
-    assert page.locator("#top-ten a.fix").count() == 0 and page.locator("#trend").count() == 0
+    # A manager gets the fix from coverage_plan for each of the ten, and the headline figures' trend.
+    fixes = page.locator("#top-ten a.fix")
+    assert fixes.count() == 4 and fixes.nth(0).get_attribute("href").startswith("/reports/coverage_plan")
+    assert page.locator("#trend").count() == 1
     # Every figure links to the rows behind it.
     assert page.locator("#card-coverage_gaps").get_attribute("href").startswith("/reports/coverage_gaps")
     shot(page, f"ui-dashboard-hand-{store}")

@@ -1,11 +1,11 @@
-"""Commands that read: the report catalogue, a report, a departure what-if, and analysts' own Cypher."""
+"""Commands that read: the report catalogue, a report, a departure what-if, the coverage plan, trends, and analysts' own Cypher."""
 
 from __future__ import annotations
 
 import click
 
-from graphcrm.cli.common import AS_OF, FORMAT, PARAM, Context, parse_params, pass_context, show
-from graphcrm.render import analyst_output, report_output
+from graphcrm.cli.common import AS, AS_OF, DAY, FORMAT, PARAM, Context, done, parse_params, pass_context, show, split_ids
+from graphcrm.render import Output, analyst_output, json_text, report_output, to_json_value
 
 __all__ = ["COMMANDS"]
 
@@ -48,12 +48,79 @@ def report(ctx: Context, name: str, as_of, params: tuple[str, ...], fmt: str) ->
 @FORMAT
 @pass_context
 def whatif(ctx: Context, staff: tuple[str, ...], as_of, fmt: str) -> None:
-    """What if these staff members left: departure_impact with successors."""
+    """What if these staff members left: departure_impact with successors, and the plan that would repair it."""
     from graphcrm.reports import run_report
 
     with ctx.store() as store:
-        result = run_report(store, "departure_impact", as_of, {"staff": list(staff)}, ctx.settings.policy)
-    show(report_output(result), fmt)
+        impact = run_report(store, "departure_impact", as_of, {"staff": list(staff)}, ctx.settings.policy)
+        plan = run_report(store, "coverage_plan", impact.as_of, {"leaving": list(staff)}, ctx.settings.policy)
+    repair = repair_output(plan)
+    if fmt == "json":
+        document = {**report_output(impact).document, "plan": repair.document}
+        click.echo(json_text(document))
+        return
+    show(report_output(impact), fmt)
+    if fmt == "table":
+        click.echo(f"\nThe plan that would repair it (coverage_plan with leaving={','.join(staff)}):")
+        show(repair, fmt)
+
+
+def repair_output(plan) -> Output:
+    """A departure's repair: the plan's rows that replace the leavers (reason leaving), with the plan's summary."""
+    output = report_output(plan)
+    rows = [r for r in plan.rows if r["reason"] == "leaving"]
+    output.rows = rows
+    output.document = {**output.document, "rows": to_json_value(rows)}
+    output.footer = [f"({len(rows)} of the plan's {len(plan.rows)} rows replace the leavers)", *output.footer[1:]]
+    return output
+
+
+@click.command()
+@click.option("--leaving", help="staff treated as gone on the day, comma-separated")
+@AS_OF
+@FORMAT
+@click.option("--apply", "apply_", is_flag=True, help="record the whole plan as one audited change (managers)")
+@AS
+@pass_context
+def plan(ctx: Context, leaving: str | None, as_of, fmt: str, apply_: bool, acting: str | None) -> None:
+    """The coverage plan: who should take which open stage (exactly the best plan), and off-tier coverage to release."""
+    from graphcrm.reports import run_report
+
+    params = {"leaving": split_ids(leaving) or []}
+    if not apply_:
+        with ctx.store() as store:
+            result = run_report(store, "coverage_plan", as_of, params, ctx.settings.policy)
+        show(report_output(result), fmt)
+        return
+    with ctx.service(acting) as (service, user):
+        from graphcrm.permissions import require
+
+        require(user, "manage", "apply a coverage plan")
+        result = run_report(service.store, "coverage_plan", as_of, params, ctx.settings.policy)
+        show(report_output(result), fmt)
+        done(service.apply_plan(user, result))
+
+
+@click.command()
+@click.option("--from", "start", type=DAY, required=True, help="the first day")
+@click.option("--to", "end", type=DAY, required=True, help="the last day")
+@click.option("--every", type=click.Choice(["week", "month"]), default="month", show_default=True)
+@FORMAT
+@pass_context
+def trend(ctx: Context, start, end, every: str, fmt: str) -> None:
+    """Every report's headline figures from one day to another (past days come from a cache)."""
+    from graphcrm.reports.trends import run_trend
+
+    with ctx.store() as store:
+        result = run_trend(store, start, end, every, ctx.settings.policy)
+    show(trend_output(result), fmt)
+
+
+def trend_output(result) -> Output:
+    footer = [f"({len(result.points)} points; {result.computed} computed, {result.cached} from the cache)"]
+    for s in result.series:
+        footer.append(f"  {s['key']}: {s['label']} (report {s['report']})")
+    return Output(result.columns, result.points, to_json_value(result.document()), footer)
 
 
 @click.command()
@@ -80,4 +147,4 @@ def query(ctx: Context, query: str | None, expression: str | None, params: tuple
     show(analyst_output(result), fmt)
 
 
-COMMANDS = (reports_, report, whatif, query)
+COMMANDS = (reports_, report, whatif, plan, trend, query)

@@ -7,6 +7,7 @@ from typing import Any
 from graphcrm.model import GRADE_ORDER
 from graphcrm.queries import Bound, Param
 from graphcrm.reports import analytics, portfolio, twins  # noqa: F401  (importing twins registers them)
+from graphcrm.reports import history, paths, planning
 from graphcrm.reports.registry import Headline, Report, ReportResult, Rows
 
 __all__ = ["ENTRIES"]
@@ -61,9 +62,10 @@ _TRUCK_COLUMNS = (("step", "removal step, from 1"), ("staff", "staff member remo
 _BROKER_COLUMNS = (("staff", "staff id"), ("split", "extra connected components without them"),
                    ("clients_cut_off", "clients of their component outside its largest remaining piece"))
 
+# Headlines are DESIGN 11's trend figures: coverage gaps (clients), clients with risk > 0, clients held end to end,
+# stale clients, stalled stages, truck factor, and the value at risk of the busiest person's departure.
 ENTRIES: tuple[Report, ...] = (
-    Report("coverage", "coverage",
-           headlines=(Headline("clients", "clients", _clients, worse_when="lower"),)),
+    Report("coverage", "coverage"),
     Report("coverage_gaps", "coverage_gaps",
            headlines=(Headline("coverage_gaps", "clients with a coverage gap", _clients),)),
     Report("key_person_risk", "key_person_risk",
@@ -81,15 +83,9 @@ ENTRIES: tuple[Report, ...] = (
                                lambda r: sum(1 for row in r.rows if (row["utilisation"] or 0) > 1)),)),
     Report("stale_clients", "stale_clients",
            headlines=(Headline("stale_clients", "stale clients", _count),)),
-    Report("missed_demand", "missed_demand",
-           headlines=(Headline("missed_demand", "needs missed by tier 1",
-                               lambda r: sum(row["missed"] for row in r.rows)),)),
-    Report("team_coverage", "team_coverage",
-           headlines=(Headline("fully_staffed", "engaged clients fully staffed by their team",
-                               lambda r: sum(row["fully_staffed"] for row in r.rows), worse_when="lower"),)),
-    Report("relationships", "relationships",
-           headlines=(Headline("relationships", "staff-client relationships in the window", _count,
-                               worse_when="lower"),)),
+    Report("missed_demand", "missed_demand"),
+    Report("team_coverage", "team_coverage"),
+    Report("relationships", "relationships"),
     Report("stalled_stages", "stalled_stages",
            headlines=(Headline("stalled_stages", "stalled stages", _count),)),
     Report("truck_factor", "active_coverage",
@@ -99,6 +95,60 @@ ENTRIES: tuple[Report, ...] = (
     Report("brokers", "active_coverage",
            doc="Staff whose departure cuts the active coverage graph apart (articulation points).",
            params=(Param("as_of", "date", "today", "the day the report answers for", False),),
-           columns=_BROKER_COLUMNS, finish=analytics.brokers_report,
-           headlines=(Headline("brokers", "staff who hold the coverage graph together", _count),)),
+           columns=_BROKER_COLUMNS, finish=analytics.brokers_report),
+)
+
+
+# -- coverage_plan (DESIGN 10) ---------------------------------------------------------------------------
+_PLAN_PARAMS = (
+    Param("as_of", "date", "today", "the day the plan is made for", False),
+    Param("leaving", "list<string>", [], "staff treated as gone on as_of (their coverage is to be replaced)", False),
+    Param("min_per_tier", "map", "policy", "active coverers required at every tier, by grade", False),
+    Param("weight", "map", "policy", "weight of a filled slot, by grade", False),
+    Param("default_capacity", "int", "policy", "clients per person when capacity is not set (25)", False),
+    Param("concentration_window_days", "int", "policy", "window of days for relationship strength (180)", False),
+    Param("concentration_share", "float", "policy", "share that makes one person a concentration risk (0.8)", False),
+    Param("concentration_min_interactions", "int", "policy", "fewest interactions to judge concentration (5)", False),
+)
+_PLAN_COLUMNS = (
+    ("client", "client id"), ("grade", "grade on as_of"), ("tier", "tier key of the stage"),
+    ("action", "assign (a new coverer) or release (off-tier coverage policy no longer needs)"),
+    ("staff", "staff id"), ("reason", "leaving (a leaver covered this stage), gap, or off_tier"),
+    ("why", "the reason in words, with names"),
+)
+
+ENTRIES += (
+    Report("coverage_plan", "plan_extract",
+           doc="A plan that fills the coverage slots (min_per_tier) with the best candidates, exactly, and releases "
+               "off-tier coverage policy no longer needs; with leaving, the repair of those departures.",
+           params=_PLAN_PARAMS, columns=_PLAN_COLUMNS, finish=planning.plan_report, summary=planning.plan_summary,
+           ids={"leaving": "staff"}),
+)
+
+# -- changes (DESIGN 11) -------------------------------------------------------------------------------------
+ENTRIES += (
+    Report("changes", "changes", finish=history.check_window),
+)
+
+# -- path (DESIGN 12) ------------------------------------------------------------------------------------------
+_PATH_PARAMS = (
+    Param("as_of", "date", "today", "the day the chains must be true on", False),
+    Param("from", "string", None, "id of the first person, client or team", True),
+    Param("to", "string", None, "id of the second person, client or team", True),
+    Param("max_hops", "int", 6, "longest chain wanted, in steps", False),
+    Param("concentration_window_days", "int", "policy", "window of days for knowing a client (180)", False),
+)
+_PATH_COLUMNS = (
+    ("rank", "1, 2, 3: fewer steps first, then the stronger chain, then the ids along it"),
+    ("hops", "steps in the chain"),
+    ("strength", "sum of relationship strengths (3 decimals each) on its staff-client steps"),
+    ("steps", "[{id, name, label, via}] from `from` to `to`; via says how a step is reached: knows, coverage, "
+              "membership or engagement (null for the first)"),
+)
+
+ENTRIES += (
+    Report("path", "path_graph",
+           doc="Up to three who-knows-whom chains between two people, clients or teams (coverage, membership, "
+               "engagement, and knowing a client from recent interactions).",
+           params=_PATH_PARAMS, columns=_PATH_COLUMNS, finish=paths.path_report),
 )

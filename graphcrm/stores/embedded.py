@@ -8,9 +8,11 @@ message instead of exhausting the machine (GRAPHCRM_EMBEDDED_MEMORY_MB, default 
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -22,7 +24,7 @@ from graphcrm.model import (
     AuditEntry, Client, ClientActivity, Coverage, Directory, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team,
     Tier,
 )
-from graphcrm.rules import span_active, staff_active
+from graphcrm.rules import records_history_start, span_active, staff_active
 from graphcrm.stores import embedded_explorer as explorer_reads
 from graphcrm.stores.embedded_interactions import SqliteInteractions, at_out, staff_in, staff_out
 from graphcrm.stores.protocol import NeighbourPage, NodeCard, Planned, Scope, SearchPage, Snapshot
@@ -226,6 +228,11 @@ class EmbeddedStore:
             self._db.execute("BEGIN IMMEDIATE")
             if records.interactions:
                 replaced = self._stored_kinds([i.id for i in records.interactions])
+            # Which days the write can change, from what it overwrites (the interactions it replaces read in bulk).
+            overwritten = self.interactions.by_ids(list(replaced)) if replaced else {}
+            start = records_history_start(records, lambda kind, r: self._stored(kind, r, overwritten))
+            if start is not None:
+                self._forget_trends(start)
             for kind, items in records.kinds():
                 if not items:
                     continue
@@ -272,6 +279,53 @@ class EmbeddedStore:
             rows = self._db.execute(f"SELECT id, client, kind FROM interaction WHERE id IN ({','.join('?' * len(chunk))})", chunk)
             found.update((i, (client, kind)) for i, client, kind in rows)
         return found
+
+    def _stored(self, kind: str, record, interactions: dict[str, Interaction]):
+        """The record stored under `record`'s identity (None: a new one): from memory, or the `interactions` read."""
+        g = self.index
+        table = {"tiers": g.tiers, "staff": g.staff, "teams": g.teams, "clients": g.clients,
+                 "memberships": g.memberships, "coverage": g.coverage, "engagements": g.engagements,
+                 "interactions": interactions, "needs": g.needs}[kind]
+        identity = record.identity
+        return table.get(identity[0] if len(identity) == 1 else identity)
+
+    def _forget_trends(self, start: date) -> None:
+        """Inside a write: trend points from `start` on are stale; an edit of days before today also moves
+        the history epoch, so a trend computed from what was read before cannot be saved (save_trend_points)."""
+        self._db.execute("DELETE FROM trend_point WHERE day >= ?", (start.isoformat(),))
+        if start < date.today():
+            self._db.execute("UPDATE trend_history SET epoch = epoch + 1 WHERE id = 1")
+
+    @contextmanager
+    def organisation(self):
+        """The organisation in memory and the history epoch, held still (the store's lock) while in use."""
+        with self._lock:
+            yield self.index, self._db.execute("SELECT epoch FROM trend_history WHERE id = 1").fetchone()[0]
+
+    def trend_points(self, keys: list[str]) -> dict[str, dict]:
+        with self._lock:
+            found = {}
+            for start in range(0, len(keys), 500):
+                chunk = keys[start:start + 500]
+                marks = ", ".join("?" for _ in chunk)
+                for key, figures in self._db.execute(f"SELECT key, figures FROM trend_point WHERE key IN ({marks})", chunk):
+                    found[key] = json.loads(figures)
+            return found
+
+    def save_trend_points(self, points: dict[str, tuple[date, dict]], epoch: int) -> bool:
+        """Keep computed points, unless history was edited since `epoch` was read (they may be stale then)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                current = self._db.execute("SELECT epoch FROM trend_history WHERE id = 1").fetchone()[0]
+                if current == epoch:
+                    self._db.executemany("INSERT OR REPLACE INTO trend_point (key, day, figures) VALUES (?, ?, ?)",
+                                         [(k, d.isoformat(), json.dumps(f, sort_keys=True)) for k, (d, f) in points.items()])
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            return current == epoch
 
     def _write_kind(self, kind: str, items: list) -> None:
         _, columns, _ = _TABLES[kind]

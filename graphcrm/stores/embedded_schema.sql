@@ -46,4 +46,13 @@ CREATE TABLE IF NOT EXISTS audit (
     action TEXT NOT NULL, target TEXT NOT NULL, before TEXT, after TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
+-- Trend points computed for past days, and the counter a history edit moves (see EmbeddedStore.trend_points).
+CREATE TABLE IF NOT EXISTS trend_point (
+    key TEXT PRIMARY KEY, day TEXT NOT NULL, figures TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS trend_point_day ON trend_point (day);
+CREATE TABLE IF NOT EXISTS trend_history (
+    id INTEGER PRIMARY KEY CHECK (id = 1), epoch INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO trend_history (id, epoch) VALUES (1, 0);
 PRAGMA user_version = 2;

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -11,12 +13,14 @@ from neo4j import GraphDatabase, Query, RoutingControl, unit_of_work
 from neo4j import exceptions as neo4j_errors
 
 from graphcrm.errors import QueryError, StoreError, StoreUnavailable
+from graphcrm.graphindex import GraphIndex
 from graphcrm.model import (
     AuditEntry, Client, ClientActivity, Coverage, Directory, Engagement, Interaction, KnownIds, Membership, Need, Records, Staff, Team,
     Tier,
 )
 from graphcrm.guard import Limits
 from graphcrm.queries import NamedQuery, library
+from graphcrm.rules import records_history_start
 from graphcrm.stores.neo4j_analyst import run_analyst_query
 from graphcrm.stores.neo4j_values import native, row_of
 from graphcrm.stores.protocol import AnalystResult, NeighbourPage, NodeCard, Planned, Scope, SearchPage, Snapshot
@@ -221,7 +225,9 @@ class Neo4jStore:
             snapshot = self._views(lambda _views, params: _fetch_text(tx, self._locked_views, params), scope)
             planned = plan(snapshot)
             if planned is not None:
-                _run_steps(tx, self._write_steps(planned.records, planned.audit))
+                # What the change overwrites was read with the scope: it says which days it can change.
+                start = records_history_start(planned.records, _stored_in(snapshot))
+                _run_steps(tx, self._write_steps(planned.records, planned.audit) + self._forget_steps(start))
             return planned
 
         return self._in_write_transaction("change", work)
@@ -348,8 +354,10 @@ class Neo4jStore:
         single transaction together with its entry: both are stored, or neither.
         """
         self.ensure_schema()
+        # A bulk write does not read what it overwrites, so it may have changed any day.
+        forget = self._forget_steps(date.min if len(records) else None)
         if audit is not None:
-            steps = self._write_steps(records, audit)
+            steps = self._write_steps(records, audit) + forget
             self._in_write_transaction("change:" + audit.action, lambda tx: _run_steps(tx, steps))
             if progress:
                 progress(len(records))
@@ -367,6 +375,36 @@ class Neo4jStore:
                 # Managers can come later in the same file than their reports.
                 for chunk in _chunks(items):
                     self._write_rows("write_reports_to", [{"id": s.id, "manager": s.manager} for s in chunk])
+        if forget:
+            self._in_write_transaction("forget_trend_points", lambda tx: _run_steps(tx, forget))
+
+    # -- trend points: cached figures of past days, dropped when history is edited ---------------------------
+    def _forget_steps(self, start: date | None) -> list[Callable[[Any], None]]:
+        if start is None:
+            return []
+        return [_step(self.queries["forget_trend_points"], {"from": start.isoformat(), "edited": start < date.today()})]
+
+    @contextmanager
+    def organisation(self):
+        """The whole organisation read once into memory (trends compute many days from it), and the epoch read first."""
+        epoch = self.read("trend_points", {"keys": []})[0]["epoch"]
+        index = GraphIndex()
+        index.apply(self.read_all())
+        yield index, epoch
+
+    def trend_points(self, keys: list[str]) -> dict[str, dict]:
+        row = self.read("trend_points", {"keys": keys})[0]
+        return {p["key"]: json.loads(p["figures"]) for p in row["points"]}
+
+    def save_trend_points(self, points: dict[str, tuple[date, dict]], epoch: int) -> bool:
+        rows = [{"key": k, "day": d.isoformat(), "figures": json.dumps(f, sort_keys=True)} for k, (d, f) in points.items()]
+        self.ensure_schema()
+
+        def work(tx):
+            return _fetch(tx, self.queries["save_trend_points"], {"epoch": epoch, "points": rows})
+
+        saved = self._in_write_transaction("save_trend_points", work)
+        return bool(saved) and saved[0]["saved"] == len(rows)
 
     def report_rows(self, report, bound) -> list[dict[str, Any]]:
         """The report's .cypher file (or its extraction query), with the parameters it declares."""
@@ -461,6 +499,23 @@ def _fetch_text(tx, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     result = tx.run(text, params)
     keys = result.keys()
     return [{k: native(v) for k, v in zip(keys, record.values())} for record in result]
+
+
+def _stored_in(snapshot: Snapshot):
+    """old_of(kind, record) over the records a change read: the stored version of what it writes, if it read it."""
+    stored: dict[tuple, Any] = {}
+    views = [*snapshot.clients.values(), *snapshot.staff.values(), *snapshot.teams.values()]
+    for view in views:
+        for kind, items in view.kinds():
+            for item in items:
+                stored[(kind, item.identity)] = item
+    for person in snapshot.people.values():
+        stored[("staff", person.identity)] = person
+    for interaction in snapshot.interactions.values():
+        stored[("interactions", interaction.identity)] = interaction
+    for need in snapshot.needs.values():
+        stored[("needs", need.identity)] = need
+    return lambda kind, record: stored.get((kind, record.identity))
 
 
 def _identity_param(record) -> Any:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Callable, Protocol, TypedDict, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Protocol, TypedDict, runtime_checkable
 
 from graphcrm.model import AuditEntry, ClientActivity, Directory, Interaction, KnownIds, Need, Records, Staff, Team, Tier
 
 if TYPE_CHECKING:
+    from graphcrm.graphindex import GraphIndex
     from graphcrm.guard import Limits
     from graphcrm.queries import Bound
     from graphcrm.reports.registry import Report
@@ -207,6 +208,17 @@ class Store(Protocol):
     # -- reports ------------------------------------------------------------------------------
     def report_rows(self, report: "Report", bound: "Bound") -> list[dict[str, Any]]:
         """The rows of `report.query` (its .cypher file on Neo4j, its registered twin on the embedded store)."""
+
+    # -- trends: the organisation read once for many days, and cached figures of past days ------------------
+    def organisation(self) -> "ContextManager[tuple[GraphIndex, int]]":
+        """The whole organisation in memory, held still while in use, and the history epoch read before it."""
+
+    def trend_points(self, keys: list[str]) -> dict[str, dict]:
+        """Cached trend figures by key. Every write drops the points of the days it can change
+        (graphcrm.rules.history_start); a write reaching back before today also moves the epoch."""
+
+    def save_trend_points(self, points: dict[str, tuple[date, dict]], epoch: int) -> bool:
+        """Cache figures of past days, unless the epoch moved since `epoch` (then nothing is kept: False)."""
 
 
 @runtime_checkable

@@ -148,9 +148,11 @@ def client(client_id, query):
 def staff(staff_id, query):
     page = readmodel.staff_page(_state().store, _state().settings, current_user(), staff_id, _day(query))
     impact = page.pop("impact")
+    repair = page.pop("repair")
     page = {**page, "staff": asdict(page["staff"]), "coverage": [asdict(c) for c in page["coverage"]],
             "history": [asdict(c) for c in page["history"]],
-            "impact": {"rows": impact.rows, "summary": impact.summary} if impact else None}
+            "impact": {"rows": impact.rows, "summary": impact.summary} if impact else None,
+            "repair": {"rows": repair.rows, "summary": repair.summary} if repair else None}
     return jsonify(to_json_value(page))
 
 
@@ -199,6 +201,35 @@ def assign(body):
 @endpoint("end coverage (managers, admins)", body=s.ReleaseBody, answer=s.CHANGED)
 def release(body):
     return _changed(_state().service.release(current_user(), body.staff, body.client, body.tier, body.until))
+
+
+@bp.get("/trend")
+@login_required
+@endpoint("every report's headline figures from one day to another, every week or month (past points cached)",
+          query=s.TrendQuery, answer=s.TREND)
+def trend(query):
+    require(current_user(), "read_all", "Trends")
+    from graphcrm.reports.trends import run_trend
+
+    start, end = s.day_value(query.start, "from"), s.day_value(query.end, "to")
+    result = run_trend(_state().store, start, end, query.every, _state().settings.policy)
+    return jsonify(to_json_value(result.document()))
+
+
+@bp.post("/plans/apply")
+@login_required
+@endpoint("apply the coverage plan of a day exactly as reviewed, as one audited change (managers, admins)",
+          body=s.PlanApplyBody, answer=s.CHANGED)
+def apply_plan(body):
+    """Apply the coverage plan of a day (and leavers) exactly as reviewed: its fingerprint must still match."""
+    user = current_user()
+    require(user, "manage", "apply a coverage plan")      # before working out a plan for someone who may not
+    day = s.day_value(body.as_of, "as_of") or date.today()
+    from graphcrm.reports import run_report
+
+    # Worked out afresh (not the page cache): another process may have written since.
+    plan = run_report(_state().store, "coverage_plan", day, {"leaving": list(body.leaving)}, _state().settings.policy)
+    return _changed(_state().service.apply_plan(user, plan, body.fingerprint))
 
 
 @bp.post("/query")

@@ -8,6 +8,7 @@ costs what page 1 does. Downloads carry the same filtered and sorted rows, every
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -179,15 +180,19 @@ def console():
     store, tiers = state.store, _tier_keys()
     cypher_capable = isinstance(store, AnalystQueries)
     reports = catalogue()
-    # The embedded store runs the registry's reports only; Neo4j runs every read-only named query.
-    named = [q for q in library() if q.kind in ANALYST_KINDS] if cypher_capable else \
-        [spec.named for spec in reports.values()]
+    # Neo4j runs every read-only named query; a report that networkx finishes (its file is an extraction) and
+    # every report on the embedded store are offered by the report's own name and run through the registry.
+    through_registry = {name for name in reports if not cypher_capable or name not in library()}
+    named = [q for q in library() if q.kind in ANALYST_KINDS] if cypher_capable else []
+    named += [SimpleNamespace(name=name, kind="report", doc=reports[name].doc, params=reports[name].params,
+                              path=reports[name].named.path, text=reports[name].named.text) for name in sorted(through_registry)]
+    named.sort(key=lambda q: q.name)
     offered = {q.name for q in named}
     chosen = request.values.get("query") or ""
     if chosen and chosen not in offered:
         chosen = ""
     selected = next((q for q in named if q.name == chosen), None)
-    spec = reports.get(chosen) if not cypher_capable else None
+    spec = reports.get(chosen) if chosen in through_registry else None
     params = spec.params if spec else (selected.params if selected else ())
     ids = spec.ids if spec else {}
     values = request.form if request.method == "POST" else request.args

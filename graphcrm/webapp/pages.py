@@ -174,6 +174,30 @@ def staff_leave(staff_id):
     return redirect(url_for("pages.staff", staff_id=staff_id))
 
 
+@bp.route("/plans/apply", methods=["POST"])
+@login_required
+def apply_plan():
+    """The coverage plan a manager reviewed on its report page, recorded whole after the browser's confirmation.
+
+    The plan is worked out again and must still have the fingerprint the page showed: a change in between
+    refuses it with the reason, and applying it twice records it once (Service.apply_plan).
+    """
+    back = safe_next(request.form.get("next")) or url_for("browse.report", name="coverage_plan")
+    try:
+        require(current_user(), "manage", "apply a coverage plan")
+        from graphcrm.reports import run_report
+
+        day = day_value(request.form.get("as_of"), "as_of") or date.today()
+        leaving = [s for s in request.form.get("leaving", "").replace(";", ",").replace(" ", ",").split(",") if s]
+        plan = run_report(_state().store, "coverage_plan", day, {"leaving": leaving}, _state().settings.policy)
+        change = _service().apply_plan(current_user(), plan, request.form.get("fingerprint") or "")
+    except GraphCRMError as exc:
+        flash(translated(exc.message), "error")
+        return redirect(back)
+    flash(translated(change.message), "ok")
+    return redirect(back)
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @login_required
 def import_page():

@@ -404,6 +404,21 @@ class LookupQuery(Query):
     limit: Annotated[int, Field(ge=1, le=100)] = 20
 
 
+class TrendQuery(Query):
+    """`from` and `to` are Python keywords' neighbours: published under their aliases."""
+
+    start: Day = Field(alias="from", description="the first day of the trend")
+    end: Day = Field(alias="to", description="the last day (always a point)")
+    every: Literal["week", "month"] = "month"
+
+
+class PlanApplyBody(Body):
+    fingerprint: Annotated[str, Field(min_length=1, max_length=100, pattern=ID_PATTERN), AfterValidator(_clean_id)] = Field(
+        description="summary.fingerprint of the coverage plan reviewed: a different plan now is refused (409)")
+    as_of: Day | None = Field(None, description="the day the plan was made for (default: today)")
+    leaving: list[Id] = Field(default_factory=list, max_length=200, description="the leavers the plan was made with")
+
+
 class AuditQuery(Query):
     actor: Text(200) | None = None
     action: Text(50) | None = None
@@ -430,8 +445,13 @@ LOOKUP = {"type": "array", "items": {"type": "object", "required": ["id", "name"
     "id": {"type": "string"}, "name": _NULLABLE_TEXT, "kind": {"type": "string"}, "tier": _NULLABLE_TEXT}}}
 TEAMS = {"type": "array", "items": {"type": "object", "required": ["key", "name"], "properties": {
     "key": {"type": "string"}, "name": _NULLABLE_TEXT}}}
-CLIENT = {"type": "object", "required": ["client", "grade", "stage", "coverage", "interactions", "needs", "actions"]}
-STAFF = {"type": "object", "required": ["staff", "active", "coverage", "clients", "impact"]}
+CLIENT = {"type": "object", "required": ["client", "grade", "stage", "coverage", "interactions", "needs", "actions", "changes"]}
+STAFF = {"type": "object", "required": ["staff", "active", "coverage", "clients", "impact", "repair", "changes"]}
+TREND = {"type": "object", "required": ["trend", "series", "points", "computed", "cached"], "properties": {
+    "trend": {"type": "object", "required": ["from", "to", "every"]},
+    "series": {"type": "array", "items": {"type": "object", "required": ["key", "label", "report", "worse_when"]}},
+    "points": {"type": "array", "items": {"type": "object", "required": ["day"]}},
+    "computed": {"type": "integer"}, "cached": {"type": "integer"}}}
 CHANGED = {"type": "object", "required": ["message", "audit", "records"], "properties": {
     "message": {"type": "string"}, "audit": _NULLABLE_TEXT, "records": {"type": "object"}}}
 ANALYST = {"type": "object", "required": ["columns", "rows", "truncated"], "properties": {
