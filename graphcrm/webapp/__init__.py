@@ -78,16 +78,7 @@ class GraphCRMApp:
 
     def remember(self, key: tuple, compute):
         """A result derived from the store (e.g. the graph explorer's opening view), kept until the next change."""
-        key = ("remember",) + key
-        with self._lock:
-            if key in self._cache:
-                return self._cache[key]
-        result = compute()
-        with self._lock:
-            if len(self._cache) > 200:
-                self._cache.clear()
-            self._cache[key] = result
-        return result
+        return self.cached(("remember",) + key, compute)
 
     def wait_until_warm(self, timeout: float = 600.0) -> bool:
         """Block until a background warm-up (if any) has finished; True when it did within the timeout."""
