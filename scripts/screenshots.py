@@ -68,6 +68,8 @@ def main(size: str) -> None:
                     response = page.goto(base + path)
                     if name == "graph":
                         page.wait_for_function("() => document.body.dataset.graphReady === '1'", timeout=60_000)
+                    if page.locator("#trend").count():
+                        page.wait_for_function("() => document.getElementById('trend').dataset.ready", timeout=120_000)
                     target = OUT / f"ui-{name}-{size}.png"
                     page.screenshot(path=str(target), full_page=name not in ("portfolio", "report-key_person_risk"))
                     print(f"  {response.status} {path:<60} -> {target.relative_to(OUT.parent.parent)}")

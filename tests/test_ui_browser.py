@@ -136,7 +136,10 @@ def test_top_ten_lists_names_in_risk_times_value_order_with_reasons(page, server
     # A manager gets the fix from coverage_plan for each of the ten, and the headline figures' trend.
     fixes = page.locator("#top-ten a.fix")
     assert fixes.count() == 4 and fixes.nth(0).get_attribute("href").startswith("/reports/coverage_plan")
-    assert page.locator("#trend").count() == 1
+    page.wait_for_function("() => document.getElementById('trend').dataset.ready === '1'", timeout=120_000)
+    lines = page.locator("#trend figure")
+    assert lines.count() == 8 and lines.first.locator("polyline").count() == 1
+    assert lines.first.locator("figcaption a").inner_text() == "clients with a coverage gap"
     # Every figure links to the rows behind it.
     assert page.locator("#card-coverage_gaps").get_attribute("href").startswith("/reports/coverage_gaps")
     shot(page, f"ui-dashboard-hand-{store}")

@@ -124,7 +124,8 @@ SCRIPT_WORDS = [
     N_("Path to here"), N_("Open the client page"), N_("Open the staff page"), N_("No results for “{text}”."),
     N_("{first}–{last} of {total} for “{text}”"), N_("no value"), N_("Show {n} hidden"),
     N_("No client has a key-person risk flag."), N_(" {key} · risk {risk} × value {value}"),
-    N_("The result has no nodes or relationships to draw."),
+    N_("The result has no nodes or relationships to draw."), N_("{first} twelve months ago"),
+    N_("The trend could not be worked out: {reason}"),
 ]
 
 

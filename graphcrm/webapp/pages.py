@@ -11,6 +11,8 @@ from flask import (
     Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, session, url_for,
 )
 
+from flask_babel import gettext
+
 from graphcrm import readmodel
 from graphcrm.errors import ChangeRefused, GraphCRMError, ImportFailed, Message
 from graphcrm.permissions import LOG_KINDS, may, require
@@ -83,17 +85,16 @@ def home():
 
 
 def _planner(day: date) -> dict[str, Any]:
-    """What of the planner (DESIGN 10-11) this build has: the coverage plan behind a top-ten client's fix, and the
-    trends. Absent, the dashboard offers neither (no button that ends in "no report")."""
-    from importlib.util import find_spec
+    """The coverage plan behind each top-ten client's fix, and the 12-month trend of every headline figure
+    (DESIGN 10-11): the trend is fetched by the page (web/static/js/trend.js), so the dashboard never waits for it."""
+    from graphcrm.reports.trends import trend_headlines
 
-    from graphcrm.reports import catalogue
-
-    trend = find_spec("graphcrm.reports.trends") is not None and "api.trend" in current_app.view_functions
     a_year_before = day - timedelta(days=365)
-    return {"plan": "coverage_plan" in catalogue(),
-            "trend": url_for("api.trend", **{"from": a_year_before.isoformat(), "to": day.isoformat(), "every": "month"})
-            if trend else None}
+    headlines = trend_headlines()
+    return {"plan": True,
+            "trend": url_for("api.trend", **{"from": a_year_before.isoformat(), "to": day.isoformat(), "every": "month"}),
+            "labels": {h.key: gettext(h.label) for _, h in headlines},
+            "links": {h.key: url_for("browse.report", name=r.name, as_of=day.isoformat()) for r, h in headlines}}
 
 
 @bp.route("/language", methods=["POST"])
