@@ -129,3 +129,21 @@ def test_a_huge_range_is_refused_before_it_runs(neo4j_store):
 def test_syntax_errors_are_errors_not_refusals(neo4j_store):
     with pytest.raises(QueryError, match="does not plan"):
         neo4j_store.analyst_query("MATCH (n RETURN n")
+
+
+def test_a_range_comparison_between_two_matched_nodes_counts_as_a_cartesian_product():
+    """Decided on the plan's shape, not its estimates (which follow index statistics that can be stale)."""
+    from graphcrm.guard.plan import check_plan, plan_measures
+
+    def op(name, rows=1.0, *children):
+        return {"operatorType": f"{name}@neo4j", "args": {"EstimatedRows": rows, "Details": ""}, "children": list(children)}
+
+    theta = op("ProduceResults", 1, op("EagerAggregation", 1, op("CartesianProduct", 1000,
+               op("Apply", 100, op("NodeByLabelScan", 10), op("NodeUniqueIndexSeekByRange", 100)), op("NodeByLabelScan", 10))))
+    assert plan_measures(theta)["cartesian_products"] == 2
+    with pytest.raises(QueryRefused, match="max_cartesian_products"):
+        check_plan("r", theta, Limits())
+    # One person's row against a range of clients is a seek per row, not a product: allowed.
+    seek = op("ProduceResults", 1, op("Apply", 100, op("NodeUniqueIndexSeek", 1), op("NodeIndexSeekByRange", 100)))
+    assert plan_measures(seek)["cartesian_products"] == 1
+    check_plan("r", seek, Limits())
