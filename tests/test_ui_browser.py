@@ -214,10 +214,12 @@ def test_handover_and_assignment_guards_keep_input_and_name_the_field(page, serv
     # An intel person on the solution stage is an exception: refused without a reason, recorded with one.
     assign = page.locator("#form-assign")
     pick(page, "#form-assign", "staff", "A4")
+    # The picker looks the person up on the server (slow on a loaded machine): their id and tier arrive together.
+    expect(assign.locator("input[name=staff]")).to_have_value("A4", timeout=20_000)
     assign.locator("select[name=tier]").select_option("solution")
     assign.locator("select[name=role]").select_option("backup")
     # The page asks for the reason as soon as the person's tier and the stage differ...
-    expect(assign.locator(".off-tier-reason")).to_be_visible()     # once the picker has looked up the person's tier
+    expect(assign.locator(".off-tier-reason")).to_be_visible(timeout=20_000)
     assert assign.locator("textarea[name=reason]").evaluate("e => e.required")
     # ...and past the browser, the server refuses it too, beside the reason field.
     assign.locator("textarea[name=reason]").evaluate("e => e.removeAttribute('required')")
