@@ -9,7 +9,6 @@ of the pages go to test-artifacts/screenshots/ (ui-<page>-<store>.png).
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 from pathlib import Path
 
@@ -21,13 +20,14 @@ from graphcrm.generator import generate
 from graphcrm.stores import open_store
 from graphcrm.webapp import create_app
 
+from chromium import launch_args
+
 from handbuilt import AS_OF, organisation
 
 # Werkzeug's development server hands a static file's handle to the garbage collector when the
 # browser drops a connection early; that is the test server, not graphcrm.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 PASSWORD = "correct-horse-battery"
 DAY = AS_OF.isoformat()
@@ -37,10 +37,7 @@ USERS = [("boss@x.org", "manager", None), ("a1@x.org", "staff", "A1")]
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run scripts/ensure-chromium.sh", pytrace=False)
-    return {**browser_type_launch_args, "executable_path": CHROMIUM,
-            "args": ["--disable-gpu", "--enable-unsafe-swiftshader", "--no-sandbox", "--disable-background-networking"]}
+    return launch_args(browser_type_launch_args)
 
 
 @pytest.fixture(scope="session")
