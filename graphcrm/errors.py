@@ -149,6 +149,14 @@ class ImportFailed(GraphCRMError):
         super().__init__(f"{first}{more}; nothing was imported")
 
 
+class ImportInterrupted(GraphCRMError):
+    """An import stopped part-way after its check had passed (a file changed under it): what it wrote before stays,
+    and running it again finishes it (imports are idempotent)."""
+
+    exit_code = 3
+    http_status = 409
+
+
 class TooLarge(GraphCRMError):
     """Input past a size bound (an upload that unpacks too far); nothing was read from it."""
 

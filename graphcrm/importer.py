@@ -1,25 +1,30 @@
-"""CSV folders -> validated Records: every bad row is reported as file:line: field: reason before anything is written."""
+"""CSV folders -> validated Records: every bad row is reported as file:line: field: reason before anything is written.
+
+A folder too big to hold (millions of interactions) is checked whole first, keeping only ids, then read again
+and written a chunk at a time (check_folder).
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter
 from datetime import date, timezone, tzinfo
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from graphcrm.bulk import gc_paused
 from graphcrm.csvformat import COLUMNS, FILES, REQUIRED
-from graphcrm.errors import ImportFailed, RowError
-from graphcrm.sources import SourceSpec, normalise_encoding, read_table
+from graphcrm.errors import ImportFailed, ImportInterrupted, RowError
+from graphcrm.sources import SourceSpec, normalise_encoding, read_table, stream_table
 from graphcrm.times import day_of, moment_of
 from graphcrm.model import (
     GRADES, KINDS, ROLES, Client, Coverage, Engagement, Interaction, KnownIds, Membership, Need, Records,
     Staff, Team, Tier,
 )
 
-__all__ = ["read_folder", "validate_rows", "MAX_REPORTED_ERRORS", "ImportErrors", "IMPORT_FILES"]
+__all__ = ["read_folder", "check_folder", "CheckedFolder", "validate_rows", "MAX_REPORTED_ERRORS", "ImportErrors", "IMPORT_FILES"]
 
 MAX_REPORTED_ERRORS = 100          # per file
 MAX_KEPT_ERRORS = 1_000
@@ -227,8 +232,18 @@ def validate_rows(rows: dict[str, list[tuple[str, int, dict[str, str]]]], known:
     `notes` adds a word to the errors of rows of one (kind, file): a mapping names the output that made them.
     A date-time without an offset is local to `zone`, the organisation's time zone.
     """
-    known = known or KnownIds()
     errors = errors or _Errors()
+    records = _build_records(rows, known, errors, notes, zone)
+    if errors.total:
+        raise ImportFailed(errors.items, errors.total)
+    return records
+
+
+def _build_records(rows: dict[str, list[tuple[str, int, dict[str, str]]]], known: KnownIds | None,
+                   errors: "_Errors", notes: dict[tuple[str, str], str] | None = None,
+                   zone: tzinfo = timezone.utc) -> Records:
+    """validate_rows without the verdict: the good rows' records; every problem went to `errors`."""
+    known = known or KnownIds()
     if notes:
         errors = _Noted(errors, notes)
     records = Records()
@@ -257,8 +272,6 @@ def validate_rows(rows: dict[str, list[tuple[str, int, dict[str, str]]]], known:
             items.append(record)
             kind_origins.append((name, line))
     _check_references(records, origins, known, errors)
-    if errors.total:
-        raise ImportFailed(errors.items, errors.total)
     return records
 
 
@@ -271,26 +284,36 @@ def _show(identity: tuple) -> str:
     return "(" + ", ".join("null" if v is None else str(v) for v in identity) + ")"
 
 
-def _check_references(records: Records, origins, known: KnownIds, errors: _Errors) -> None:
-    ids = {
+def _referable(records: Records, known: KnownIds) -> dict[str, set[str]]:
+    """The ids a reference may name, by kind: those stored already and those the import brings."""
+    return {
         "tiers": known.tiers | {t.key for t in records.tiers},
         "staff": known.staff | {s.id for s in records.staff},
         "teams": known.teams | {t.id for t in records.teams},
         "clients": known.clients | {c.id for c in records.clients},
     }
+
+
+def _unknown_references(kind: str, record, ids: dict[str, set[str]]) -> Iterator[tuple[str, str]]:
+    """(field, reason) for each reference of `record` that names nothing."""
+    for field_name, target in _REFERENCES.get(kind, ()):
+        value = getattr(record, field_name)
+        for v in value if isinstance(value, tuple) else (value,):
+            if v is not None and v not in ids[target]:
+                what = "staff member" if target == "staff" else target.rstrip("s")
+                yield field_name, f"unknown {what} {v!r}"
+
+
+def _check_references(records: Records, origins, known: KnownIds, errors: _Errors) -> None:
+    ids = _referable(records, known)
     for kind, refs in _REFERENCES.items():
         errors.kind = kind
         items = getattr(records, kind)
         if not items or all(_all_known(items, field_name, ids[target]) for field_name, target in refs):
             continue                                 # the usual case, checked in bulk; the loop below finds the rows
         for record, (name, line) in zip(items, origins.get(kind, [])):
-            for field_name, target in refs:
-                value = getattr(record, field_name)
-                values = value if isinstance(value, tuple) else (value,)
-                for v in values:
-                    if v is not None and v not in ids[target]:
-                        what = "staff member" if target == "staff" else target.rstrip("s")
-                        errors.add(name, line, field_name, f"unknown {what} {v!r}")
+            for field_name, reason in _unknown_references(kind, record, ids):
+                errors.add(name, line, field_name, reason)
     errors.kind = "staff"
     _check_manager_cycles(records, origins, errors)
 
@@ -334,6 +357,33 @@ class _Noted:
         self.inner.add(file, line, field_name, f"{reason} ({note})" if note else reason)
 
 
+def _present(folder: Path, encoding: str, prefix: str) -> list[str]:
+    """The record kinds whose files a plain import folder holds; ImportFailed when there is nothing to read."""
+    if not folder.is_dir():
+        raise ImportFailed([RowError(prefix, 0, "-", "not a folder")])
+    try:
+        normalise_encoding(encoding)
+    except ValueError as exc:
+        raise ImportFailed([RowError(prefix, 0, "-", f"encoding: {exc}")]) from None
+    present = [kind for kind, filename in FILES.items() if (folder / filename).is_file()]
+    if not present:
+        raise ImportFailed([RowError(prefix, 0, "-", f"no import files (expected any of {', '.join(FILES.values())})")])
+    return present
+
+
+def _read_rows(folder: Path, kinds: Iterable[str], encoding: str, prefix: str, errors: _Errors) -> dict:
+    """The rows of these kinds' files, whole, as validate_rows takes them."""
+    rows: dict[str, list[tuple[str, int, dict[str, str]]]] = {}
+    for kind in kinds:
+        name = f"{prefix}/{FILES[kind]}" if prefix else FILES[kind]
+        table = read_table(folder, SourceSpec(FILES[kind], encoding), errors.add, name)
+        if table is None or not _header_ok(kind, name, table.header, errors):
+            continue
+        header = table.header
+        rows[kind] = [(name, line, dict(zip(header, cells))) for line, cells in table.rows]
+    return rows
+
+
 def read_folder(folder: str | Path, known: KnownIds | None = None, encoding: str = "utf-8",
                 shown_as: str | None = None, zone: tzinfo = timezone.utc) -> Records:
     """Read and validate a folder of the import format (any file may be absent). Raises ImportFailed on any bad row.
@@ -344,23 +394,171 @@ def read_folder(folder: str | Path, known: KnownIds | None = None, encoding: str
     """
     folder = Path(folder)
     prefix = str(folder) if shown_as is None else shown_as
-    if not folder.is_dir():
-        raise ImportFailed([RowError(prefix, 0, "-", "not a folder")])
-    try:
-        normalise_encoding(encoding)
-    except ValueError as exc:
-        raise ImportFailed([RowError(prefix, 0, "-", f"encoding: {exc}")]) from None
+    present = _present(folder, encoding, prefix)
     errors = _Errors()
-    rows: dict[str, list[tuple[str, int, dict[str, str]]]] = {}
-    present = [kind for kind, filename in FILES.items() if (folder / filename).is_file()]
-    if not present:
-        raise ImportFailed([RowError(prefix, 0, "-", f"no import files (expected any of {', '.join(FILES.values())})")])
     with gc_paused():
-        for kind in present:
+        return validate_rows(_read_rows(folder, present, encoding, prefix, errors), known, errors, zone=zone)
+
+
+# -- a folder too big to hold: checked whole first, then read again and written a chunk at a time ------------------
+
+#: The files that grow with the organisation's activity (millions of rows at size L); the others, its shape, are
+#: small enough to hold (and every reference points into them).
+STREAMED = ("interactions", "needs")
+#: Records per chunk when a checked folder is read again to be planned and written.
+CHUNK_ROWS = 20_000
+
+
+@dataclass
+class CheckedFolder:
+    """A plain import folder that passed every check: the records of its small files, and its big files, which
+    `batches` reads again (the check kept only their ids). A big file that changes in between is refused."""
+
+    folder: Path
+    encoding: str
+    zone: tzinfo
+    records: Records
+    streamed: dict[str, tuple[str, tuple[int, int]]] = field(default_factory=dict)   # kind -> (shown name, stamp)
+    rows: int = 0                                        # every record the folder brings
+
+    @classmethod
+    def holding(cls, records: Records) -> "CheckedFolder":
+        """Records already read and checked whole (a mapped CRM export): one batch, nothing to read again."""
+        return cls(Path("."), "utf-8", timezone.utc, records, rows=len(records))
+
+    def batches(self, size: int | None = None) -> Iterator[Records]:
+        """The small files' records, then each big file in chunks of `size` (CHUNK_ROWS) records, in dependency order."""
+        size = size or CHUNK_ROWS
+        yield self.records
+        for kind, (name, stamp) in self.streamed.items():
+            path = self.folder / FILES[kind]
+            chunk: list = []
+            for record in self._records(kind, name, path, stamp):
+                chunk.append(record)
+                if len(chunk) == size:
+                    yield _records_of(kind, chunk)
+                    chunk = []
+            if chunk:
+                yield _records_of(kind, chunk)
+
+    def _records(self, kind: str, name: str, path: Path, stamp: tuple[int, int]) -> Iterator[Any]:
+        """The file's records, read again; ImportInterrupted when it is no longer the file that was checked."""
+        if _stamp(path) != stamp:
+            raise ImportInterrupted(f"{name} changed after it was checked, so none of it was written (the files "
+                                    "before it were, and stay): run the import again")
+
+        def changed(where: str) -> ImportInterrupted:
+            return ImportInterrupted(f"{name} changed while it was being written ({where}); what came before was "
+                                     "written and stays: run the import again to finish it")
+
+        errors = _Errors()
+        opened = stream_table(self.folder, SourceSpec(FILES[kind], self.encoding), errors.add, name)
+        if opened is None:
+            raise changed("it became unreadable")
+        _, header, rows = opened
+        build = _BUILDERS[kind]
+        line = 1
+        for line, cells in rows:
+            try:
+                record = build(_Row(dict(zip(header, cells)), self.zone))
+            except _Bad:
+                raise changed(f"line {line}") from None
+            if errors.total:
+                raise changed(f"line {line}")
+            yield record
+        if errors.total or _stamp(path) != stamp:
+            raise changed(f"after line {line}")
+
+
+def _records_of(kind: str, items: list) -> Records:
+    records = Records()
+    setattr(records, kind, items)
+    return records
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    found = path.stat()
+    return found.st_size, found.st_mtime_ns
+
+
+def check_folder(folder: str | Path, known: KnownIds | None = None, encoding: str = "utf-8",
+                 shown_as: str | None = None, zone: tzinfo = timezone.utc) -> CheckedFolder:
+    """Check a folder as read_folder does, holding the big files' ids only (not their records): the same errors,
+    every one before anything is written. Raises ImportFailed on any bad row."""
+    folder = Path(folder)
+    prefix = str(folder) if shown_as is None else shown_as
+    present = _present(folder, encoding, prefix)
+    known = known or KnownIds()
+    errors = _Errors()
+    with gc_paused():
+        small = [kind for kind in present if kind not in STREAMED]
+        records = _build_records(_read_rows(folder, small, encoding, prefix, errors), known, errors, zone=zone)
+        checked = CheckedFolder(folder, encoding, zone, records, rows=len(records))
+        ids = _referable(records, known)
+        for kind in (kind for kind in present if kind in STREAMED):
             name = f"{prefix}/{FILES[kind]}" if prefix else FILES[kind]
-            table = read_table(folder, SourceSpec(FILES[kind], encoding), errors.add, name)
-            if table is None or not _header_ok(kind, name, table.header, errors):
+            stamp = _stamp(folder / FILES[kind])
+            errors.kind = kind
+            opened = stream_table(folder, SourceSpec(FILES[kind], encoding), errors.add, name)
+            if opened is None or not _header_ok(kind, name, opened[1], errors):
                 continue
-            header = table.header
-            rows[kind] = [(name, line, dict(zip(header, cells))) for line, cells in table.rows]
-        return validate_rows(rows, known, errors, zone=zone)
+            spec = SourceSpec(FILES[kind], encoding)
+            again = lambda spec=spec, name=name: stream_table(folder, spec, _Errors().add, name)[2]  # noqa: E731
+            checked.rows += _check_streamed(kind, name, opened[1], opened[2], ids, zone, errors, again)
+            checked.streamed[kind] = (name, stamp)
+    if errors.total:
+        raise ImportFailed(errors.items, errors.total)
+    return checked
+
+
+def _check_streamed(kind: str, name: str, header: list[str], rows: Iterator, ids: dict[str, set[str]],
+                    zone: tzinfo, errors: _Errors, again: Callable[[], Iterator]) -> int:
+    """Check one big file row by row, keeping only its identities; the number of good rows. `again` reads the
+    file's rows once more from the start (needed only to name where a repeated identity first came)."""
+    build = _BUILDERS[kind]
+    seen: set = set()
+    repeated: list[tuple[int, tuple]] = []
+    pending: list[tuple[int, Any]] = []                       # (line, record) whose references are not checked yet
+
+    def check_references() -> None:
+        records = [record for _, record in pending]
+        if not all(_all_known(records, field_name, ids[target]) for field_name, target in _REFERENCES[kind]):
+            for line, record in pending:                     # rare: find the rows
+                for field_name, reason in _unknown_references(kind, record, ids):
+                    errors.add(name, line, field_name, reason)
+        pending.clear()
+
+    for line, cells in rows:
+        try:
+            record = build(_Row(dict(zip(header, cells)), zone))
+        except _Bad as bad:
+            errors.add(name, line, bad.field_name, bad.reason)
+            continue
+        identity = record.identity
+        key = identity[0] if len(identity) == 1 else identity     # a bare id: a 1-tuple costs 48 bytes more, 5M times
+        if key in seen:
+            repeated.append((line, identity))
+            continue
+        seen.add(key)
+        pending.append((line, record))
+        if len(pending) == CHUNK_ROWS:
+            check_references()
+    check_references()
+    if repeated:
+        first = _first_lines(kind, header, again(), {identity for _, identity in repeated}, zone)
+        for line, identity in repeated:
+            errors.add(name, line, _identity_fields(kind), f"duplicate identity {_show(identity)} (first at line {first[identity]})")
+    return len(seen)
+
+
+def _first_lines(kind: str, header: list[str], rows: Iterator, wanted: set[tuple], zone: tzinfo) -> dict[tuple, int]:
+    """The line each of the `wanted` identities first comes on."""
+    build, first = _BUILDERS[kind], {}
+    for line, cells in rows:
+        try:
+            identity = build(_Row(dict(zip(header, cells)), zone)).identity
+        except _Bad:
+            continue
+        if identity in wanted and identity not in first:
+            first[identity] = line
+    return first

@@ -21,7 +21,13 @@ class ImportPlan:
 
     @property
     def nothing_changed(self) -> bool:
-        return len(self.changes) == 0
+        return not any(new or changed for new, changed, _ in self.counts.values())
+
+    def add(self, part: "ImportPlan") -> None:
+        """Count a further part of the same import (a chunk of a big folder); its records are not kept."""
+        for kind, figures in part.counts.items():
+            before = self.counts.get(kind, (0, 0, 0))
+            self.counts[kind] = tuple(a + b for a, b in zip(before, figures))  # type: ignore[assignment]
 
     def totals(self) -> tuple[int, int, int]:
         return tuple(sum(c[i] for c in self.counts.values()) for i in range(3))  # type: ignore[return-value]

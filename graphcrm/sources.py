@@ -14,11 +14,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from graphcrm.errors import ImportFailed, RowError, TooLarge
 
-__all__ = ["Table", "SourceSpec", "read_table", "normalise_encoding", "suggest_encoding", "unpack_zip",
+__all__ = ["Table", "SourceSpec", "read_table", "stream_table", "normalise_encoding", "suggest_encoding", "unpack_zip",
            "delimiter_hint", "MAX_COLUMNS", "MAX_FIELD", "MAX_UNZIPPED", "MAX_ZIP_MEMBERS", "ENCODINGS"]
 
 #: A header wider than this is refused (real CRM exports have a few hundred columns at most).
@@ -86,9 +86,9 @@ def _show_codec(encoding: str) -> str:
     return {"utf-8-sig": "UTF-8", "utf_8": "UTF-8", "gb18030": "GB18030", "utf-16": "UTF-16"}.get(encoding, encoding)
 
 
-def _cells(name: str, text: str, delimiter: str, add: AddError) -> Iterator[tuple[int, list[str]]]:
-    """(line, cells) of a CSV text, line being the physical line the record starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+def _cells(name: str, lines: Iterable[str], delimiter: str, add: AddError) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of CSV text (any iterable of its lines), line being the physical line the record starts on."""
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     line = 1
     while True:
         try:
@@ -118,11 +118,39 @@ def _read_csv(path: Path, name: str, spec: SourceSpec, add: AddError) -> tuple[l
         text = data.decode(encoding, errors="replace")
     if encoding in ("utf-16", "utf_16") and text.startswith("\ufeff"):
         text = text[1:]
-    rows = _cells(name, text, spec.delimiter, add)
+    rows = _cells(name, io.StringIO(text, newline=""), spec.delimiter, add)
     first = next(rows, None)
     if first is None:
         return None
     return first[1], rows
+
+
+def _stream_csv(path: Path, name: str, spec: SourceSpec, add: AddError) -> tuple[list[str], Iterator] | None:
+    """Like _read_csv, reading the file as the rows are taken (a big file is never held whole). Bytes that do not
+    decode are reported as _read_csv does (the whole file is read then, on that rare path only) and the reading
+    goes on from the next row with replacement characters."""
+    encoding = normalise_encoding(spec.encoding)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        given, errors = 0, "strict"
+        while True:
+            try:
+                with path.open(encoding=encoding, errors=errors, newline="") as handle:
+                    for line, cells in _cells(name, handle, spec.delimiter, add):
+                        if line > given:                   # after a restart, the rows already given are skipped
+                            given = line
+                            yield line, cells
+                return
+            except UnicodeDecodeError:
+                line, reason = _decode_problem(name, path.read_bytes(), encoding)
+                add(name, line, "-", reason)
+                errors = "replace"
+
+    numbered = rows()
+    first = next(numbered, None)
+    if first is None:
+        return None
+    return first[1], numbered
 
 
 def _cell_text(value) -> str:
@@ -175,6 +203,17 @@ def _read_sheet(path: Path, name: str, spec: SourceSpec, add: AddError) -> tuple
 
 def read_table(folder: Path, spec: SourceSpec, add: AddError, shown_as: str | None = None) -> Table | None:
     """Read one source whole (CSV or .xlsx by its extension). Problems go to `add`; None when nothing is usable."""
+    opened = stream_table(folder, spec, add, shown_as, whole=True)
+    if opened is None:
+        return None
+    name, header, rows = opened
+    return Table(name, header, list(rows))
+
+
+def stream_table(folder: Path, spec: SourceSpec, add: AddError, shown_as: str | None = None,
+                 whole: bool = False) -> tuple[str, list[str], Iterator[tuple[int, list[str]]]] | None:
+    """One source's (display name, header, rows), the rows checked as read_table checks them but given one at a
+    time; a CSV file is read as they are taken unless `whole`. Problems go to `add`; None when nothing is usable."""
     path = folder / spec.file
     name = shown_as if shown_as is not None else spec.file
     if spec.file.lower().endswith((".xlsx", ".xlsm")):
@@ -183,7 +222,7 @@ def read_table(folder: Path, spec: SourceSpec, add: AddError, shown_as: str | No
             return None
         name, header, rows = found
     else:
-        found = _read_csv(path, name, spec, add)
+        found = (_read_csv if whole else _stream_csv)(path, name, spec, add)
         if found is None:
             return None
         header, rows = found
@@ -198,10 +237,12 @@ def read_table(folder: Path, spec: SourceSpec, add: AddError, shown_as: str | No
         add(name, 1, column, reason)
     if problems:
         return None
+    return name, header, _padded(name, header, rows, delimiter_hint(header, spec.delimiter), add)
+
+
+def _padded(name: str, header: list[str], rows: Iterator, hint: str, add: AddError) -> Iterator[tuple[int, list[str]]]:
+    """The rows with cells padded (or trimmed of empty cells) to the header's width; blank rows skipped."""
     width = len(header)
-    table = Table(name, header, [])
-    hint = delimiter_hint(header, spec.delimiter)
-    append = table.rows.append
     for line, cells in rows:
         count = len(cells)
         if count != width:
@@ -218,8 +259,7 @@ def read_table(folder: Path, spec: SourceSpec, add: AddError, shown_as: str | No
             first = cells[0]
             if (not first or first.isspace()) and not "".join(cells).strip():
                 continue                         # a row of empty cells (",,,")
-        append((line, cells))
-    return table
+        yield line, cells
 
 
 def _header_problems(header: list[str]) -> list[tuple[str, str]]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from datetime import date, timezone, tzinfo
 
 import click
 
+from graphcrm.bulk import gc_paused, prefetched
 from graphcrm.cli.common import DAY, Context, pass_context
 from graphcrm.errors import ParameterError
-from graphcrm.importplan import plan_import
+from graphcrm.importplan import ImportPlan, plan_import
 from graphcrm.model import KnownIds, Records
 
 __all__ = ["COMMANDS"]
@@ -63,48 +65,63 @@ def import_(ctx: Context, folder: str, mapping: str | None, encoding: str, dry_r
     zone = ctx.settings.policy.zone          # an `at` without an offset is local to the organisation
     if store_exists(url):
         with ctx.store() as store:
-            _import_into(store, folder, mapping, encoding, dry_run, store.known_ids(), zone=zone)
+            store.init_schema()
+            checked = _check(folder, mapping, encoding, store.known_ids(), zone)
+            _import_into(store, checked, dry_run)
         return
     # A new embedded database is created only once the import has passed every check: a rejected
     # import (or a dry run) must not leave behind a file holding nothing but the schema.
-    records = _read(folder, mapping, encoding, KnownIds(), zone)
+    checked = _check(folder, mapping, encoding, KnownIds(), zone)
     if dry_run:
-        _report(f"dry run against {url} (it does not exist yet; nothing written)", plan_import(records, Records()))
+        _report(f"dry run against {url} (it does not exist yet; nothing written)", _planned(None, checked))
         return
     with ctx.store() as store:
         store.init_schema()
-        _import_into(store, folder, mapping, encoding, dry_run, store.known_ids(), records, zone)
+        _import_into(store, checked, dry_run)
 
 
-def _read(folder: str, mapping: str | None, encoding: str, known: KnownIds, zone: tzinfo = timezone.utc) -> Records:
+def _check(folder: str, mapping: str | None, encoding: str, known: KnownIds, zone: tzinfo = timezone.utc):
+    """Every check of the import, before anything is written: a mapped export is read whole, a plain folder's big
+    files are checked keeping only their ids (and read again, a chunk at a time, when written)."""
+    from graphcrm.importer import CheckedFolder, check_folder
+
     if mapping:
         if encoding != "utf-8":
             raise ParameterError("--encoding: a mapping file names the encoding of each source itself")
         from graphcrm.mapping import read_mapped
 
-        return read_mapped(folder, mapping, known, zone=zone)
-    from graphcrm.importer import read_folder
-
-    return read_folder(folder, known, encoding=encoding, zone=zone)
+        return CheckedFolder.holding(read_mapped(folder, mapping, known, zone=zone))
+    return check_folder(folder, known, encoding=encoding, zone=zone)
 
 
-def _import_into(store, folder: str, mapping: str | None, encoding: str, dry_run: bool, known: KnownIds,
-                 records: Records | None = None, zone: tzinfo = timezone.utc) -> None:
-    store.init_schema()
-    if records is None:
-        records = _read(folder, mapping, encoding, known, zone)
-    plan = plan_import(records, store.stored_versions(records))
+def _import_into(store, checked, dry_run: bool) -> None:
     if dry_run:
-        _report(f"dry run against {store.kind} store {store.url} (nothing written)", plan)
+        _report(f"dry run against {store.kind} store {store.url} (nothing written)", _planned(store, checked))
         return
-    if not plan.nothing_changed:
-        total = len(plan.changes)
-        if sys.stderr.isatty() and total > 10_000:
-            with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
-                store.write(plan.changes, progress=bar.update)
-        else:
-            store.write(plan.changes)
-    _report(f"imported into {store.kind} store {store.url}", plan)
+    _report(f"imported into {store.kind} store {store.url}", _planned(store, checked, write=True))
+
+
+def _planned(store, checked, write: bool = False) -> ImportPlan:
+    """Each batch compared with what `store` holds (nothing, without a store) and, with `write`, its new and changed
+    records written: a big folder never sits in memory whole. The next batch is read while this one is written.
+    What each kind brought is counted across batches."""
+    plan = ImportPlan(Records(), Records())
+    # Kinds the store holds none of: their batches need no reading back (a first import of 5M interactions read
+    # back 1,000 empty chunks). The import's own chunks never overlap: the check refused repeated identities.
+    empty = {kind for kind, n in store.counts().items() if n == 0} if store is not None else set(Records().counts())
+    shown = write and sys.stderr.isatty() and checked.rows > 10_000
+    bulk = store.bulk() if write else nullcontext()
+    with gc_paused(), bulk, (click.progressbar(length=checked.rows, label="importing", file=sys.stderr)
+                             if shown else nullcontext()) as bar:
+        for batch in prefetched(checked.batches()):
+            held = {kind for kind, items in batch.kinds() if items}
+            part = plan_import(batch, Records() if held <= empty else store.stored_versions(batch))
+            if write and not part.nothing_changed:
+                store.write(part.changes)
+            plan.add(part)
+            if bar is not None:
+                bar.update(len(batch))
+    return plan
 
 
 def _report(title: str, plan) -> None:

@@ -378,6 +378,11 @@ class Neo4jStore:
         if forget:
             self._in_write_transaction("forget_trend_points", lambda tx: _run_steps(tx, forget))
 
+    @contextmanager
+    def bulk(self):
+        """Nothing to put off: Neo4j keeps its indexes up to date in each write transaction at no great cost."""
+        yield
+
     # -- trend points: cached figures of past days, dropped when history is edited ---------------------------
     def _forget_steps(self, start: date | None) -> list[Callable[[Any], None]]:
         if start is None:

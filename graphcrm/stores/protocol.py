@@ -120,6 +120,10 @@ class Store(Protocol):
               audit: AuditEntry | None = None) -> None:
         """Upsert a batch; returns only once it is durably stored. With `audit`, records and entry are one transaction."""
 
+    def bulk(self) -> ContextManager[None]:
+        """Around a long series of writes (an import a chunk at a time): the store may put off upkeep until the end.
+        Each write inside is still whole and durable; only the series is faster."""
+
     def change(self, scope: Scope, plan: Callable[[Snapshot], Planned | None]) -> Planned | None:
         """Read `scope` and write what `plan` makes of it, in one transaction with the scope locked.
 
