@@ -7,6 +7,7 @@ and written a chunk at a time (check_folder).
 from __future__ import annotations
 
 import math
+from sys import intern
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter
@@ -17,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator
 from graphcrm.bulk import gc_paused
 from graphcrm.csvformat import COLUMNS, FILES, REQUIRED
 from graphcrm.errors import ImportFailed, ImportInterrupted, RowError
-from graphcrm.sources import SourceSpec, normalise_encoding, read_table, stream_table
+from graphcrm.sources import SourceSpec, normalise_encoding, stream_table
 from graphcrm.times import day_of, moment_of
 from graphcrm.model import (
     GRADES, KINDS, ROLES, Client, Coverage, Engagement, Interaction, KnownIds, Membership, Need, Records,
@@ -39,6 +40,9 @@ class _Bad(ValueError):
         super().__init__(reason)
         self.field_name = field_name
         self.reason = reason
+
+
+_DAYS: dict[str, date] = {}
 
 
 class _Row:
@@ -63,14 +67,25 @@ class _Row:
             raise _Bad(name, "empty" if name in self.cells else "missing")
         return None
 
+    def ref(self, name: str, required: bool = False) -> str | None:
+        """An id that other rows name too (a staff member, a client, a tier): one shared string per id, so the
+        763,000 coverage rows of size L hold their ids once, not once per row."""
+        value = self.text(name, required)
+        return None if value is None else intern(value)
+
     def date(self, name: str, required: bool = False) -> date | None:
         value = self.text(name, required)
         if value is None:
             return None
-        try:
-            return day_of(value)
-        except ValueError as exc:
-            raise _Bad(name, str(exc)) from None
+        day = _DAYS.get(value)
+        if day is None:
+            try:
+                day = day_of(value)
+            except ValueError as exc:
+                raise _Bad(name, str(exc)) from None
+            if len(_DAYS) < 100_000:                  # a few years of days: one object each, shared by every row
+                _DAYS[value] = day
+        return day
 
     def datetime(self, name: str) -> datetime:
         value = self.text(name, True)
@@ -105,9 +120,11 @@ class _Row:
 
     def choice(self, name: str, allowed: Iterable[str], what: str, required: bool = False) -> str | None:
         value = self.text(name, required)
-        if value is not None and value not in allowed:
+        if value is None:
+            return None
+        if value not in allowed:
             raise _Bad(name, f"unknown {what} {value!r} (use {', '.join(allowed)})")
-        return value
+        return intern(value)
 
 
 def _span(row: _Row, start: str, end: str) -> tuple[date | None, date | None]:
@@ -124,8 +141,8 @@ def _tier(r: _Row) -> Tier:
 
 def _staff(r: _Row) -> Staff:
     joined, left = _span(r, "joined", "left")
-    return Staff(r.text("id", True), r.text("name"), r.text("email"), r.text("tier"),
-                 r.integer("capacity", minimum=0), joined, left, r.text("manager"))
+    return Staff(r.ref("id", True), r.text("name"), r.text("email"), r.ref("tier"),
+                 r.integer("capacity", minimum=0), joined, left, r.ref("manager"))
 
 
 def _team(r: _Row) -> Team:
@@ -134,45 +151,45 @@ def _team(r: _Row) -> Team:
 
 def _membership(r: _Row) -> Membership:
     since, until = _span(r, "since", "until")
-    return Membership(r.text("staff", True), r.text("team", True), since, until)
+    return Membership(r.ref("staff", True), r.ref("team", True), since, until)
 
 
 def _client(r: _Row) -> Client:
-    return Client(r.text("id", True), r.text("name"), r.text("industry"), r.choice("grade", GRADES, "grade"),
-                  r.number("value"), r.text("stage"))
+    return Client(r.ref("id", True), r.text("name"), r.ref("industry"), r.choice("grade", GRADES, "grade"),
+                  r.number("value"), r.ref("stage"))
 
 
 def _coverage(r: _Row) -> Coverage:
     since, until = _span(r, "since", "until")
-    return Coverage(r.text("staff", True), r.text("client", True), r.text("tier", True),
+    return Coverage(r.ref("staff", True), r.ref("client", True), r.ref("tier", True),
                     r.choice("role", ROLES, "role"), since, until)
 
 
 def _engagement(r: _Row) -> Engagement:
     since, until = _span(r, "since", "until")
-    return Engagement(r.text("team", True), r.text("client", True), since, until)
+    return Engagement(r.ref("team", True), r.ref("client", True), since, until)
 
 
 def _interaction(r: _Row) -> Interaction:
     kind = r.choice("kind", KINDS, "kind", required=True)
     staff_text = r.text("staff") or ""
     if ";" in staff_text:
-        staff = tuple(sorted({s.strip() for s in staff_text.split(";") if s.strip()}))
+        staff = tuple(sorted({intern(s.strip()) for s in staff_text.split(";") if s.strip()}))
     else:
-        staff = (staff_text,) if staff_text else ()      # one participant, already trimmed: the common case
+        staff = (intern(staff_text),) if staff_text else ()      # one participant, already trimmed: the common case
     grade = r.choice("grade", GRADES, "grade")
-    stage = r.text("stage")
+    stage = r.ref("stage")
     if kind == "assessment" and grade is None:
         raise _Bad("grade", "an assessment needs a grade (A, B or C)")
     if kind == "handover" and stage is None:
         raise _Bad("stage", "a handover needs the stage (tier key) the client moves to")
-    return Interaction(r.text("id", True), r.text("client", True), kind, r.datetime("at"), staff,
+    return Interaction(r.text("id", True), r.ref("client", True), kind, r.datetime("at"), staff,
                        r.number("amount"), r.text("summary"), grade, r.number("score"), stage)
 
 
 def _need(r: _Row) -> Need:
-    return Need(r.text("id", True), r.text("client", True), r.date("detected", True), r.text("summary"),
-                r.text("source"), r.text("staff"))
+    return Need(r.text("id", True), r.ref("client", True), r.date("detected", True), r.text("summary"),
+                r.ref("source"), r.ref("staff"))
 
 
 _BUILDERS: dict[str, Callable[[_Row], Any]] = {
@@ -372,16 +389,21 @@ def _present(folder: Path, encoding: str, prefix: str) -> list[str]:
 
 
 def _read_rows(folder: Path, kinds: Iterable[str], encoding: str, prefix: str, errors: _Errors) -> dict:
-    """The rows of these kinds' files, whole, as validate_rows takes them."""
-    rows: dict[str, list[tuple[str, int, dict[str, str]]]] = {}
+    """The rows of these kinds' files as validate_rows takes them, each file read as its rows are taken (so a
+    file's cells never sit in memory beside its records); the headers are checked now."""
+    rows: dict[str, Iterator[tuple[str, int, dict[str, str]]]] = {}
     for kind in kinds:
         name = f"{prefix}/{FILES[kind]}" if prefix else FILES[kind]
-        table = read_table(folder, SourceSpec(FILES[kind], encoding), errors.add, name)
-        if table is None or not _header_ok(kind, name, table.header, errors):
+        opened = stream_table(folder, SourceSpec(FILES[kind], encoding), errors.add, name)
+        if opened is None or not _header_ok(kind, name, opened[1], errors):
             continue
-        header = table.header
-        rows[kind] = [(name, line, dict(zip(header, cells))) for line, cells in table.rows]
+        rows[kind] = _named_rows(name, opened[1], opened[2])
     return rows
+
+
+def _named_rows(name: str, header: list[str], rows: Iterator) -> Iterator[tuple[str, int, dict[str, str]]]:
+    for line, cells in rows:
+        yield name, line, dict(zip(header, cells))
 
 
 def read_folder(folder: str | Path, known: KnownIds | None = None, encoding: str = "utf-8",
@@ -405,8 +427,9 @@ def read_folder(folder: str | Path, known: KnownIds | None = None, encoding: str
 #: The files that grow with the organisation's activity (millions of rows at size L); the others, its shape, are
 #: small enough to hold (and every reference points into them).
 STREAMED = ("interactions", "needs")
-#: Records per chunk when a checked folder is read again to be planned and written.
-CHUNK_ROWS = 20_000
+#: Records per chunk when a checked folder is read again to be planned and written: ten Neo4j write transactions
+#: for its parallel writers to share, one SQLite transaction; about 25 MB of interactions.
+CHUNK_ROWS = 50_000
 
 
 @dataclass
