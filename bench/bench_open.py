@@ -10,11 +10,9 @@ import json
 import statistics
 import subprocess
 import sys
-import tempfile
 
-from common import ROOT, heading, open_store, organisation_folder
+from common import ROOT, embedded_holding, heading
 
-from graphcrm.importer import read_folder
 
 PROBE = """
 import json, sqlite3, sys, time
@@ -53,18 +51,13 @@ print(json.dumps({{"open": ready, "raw": raw, "graph": built, "rss_open_mb": rss
 
 def main() -> None:
     size = sys.argv[1] if len(sys.argv) > 1 else "M"
-    folder = organisation_folder(size)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = f"{tmp}/bench.db"
-        store = open_store(f"sqlite:///{path}")
-        store.write(read_folder(folder))
-        store.close()
-        heading(f"open the embedded store at size {size} (fresh process per run, 5 runs)")
-        runs = []
-        for _ in range(5):
-            out = subprocess.run([sys.executable, "-c", PROBE.format(root=str(ROOT), path=path)],
-                                 capture_output=True, text=True, check=True)
-            runs.append(json.loads(out.stdout))
+    path = embedded_holding(size).removeprefix("sqlite:///")
+    heading(f"open the embedded store at size {size} (fresh process per run, 5 runs)")
+    runs = []
+    for _ in range(5):
+        out = subprocess.run([sys.executable, "-c", PROBE.format(root=str(ROOT), path=path)],
+                             capture_output=True, text=True, check=True)
+        runs.append(json.loads(out.stdout))
     opens = [r["open"] for r in runs]
     raws = [r["raw"] for r in runs]
     last = runs[-1]

@@ -18,10 +18,9 @@ import threading
 import time
 import urllib.request
 
-from common import heading, median_of, neo4j_holding, open_store, organisation_folder
+from common import embedded_holding, heading, median_of, neo4j_loaded, organisation_folder, shape
 
 from graphcrm.generator import DEFAULT_ANCHOR
-from graphcrm.importer import read_folder
 from graphcrm.webapp import create_app
 
 AS_OF = DEFAULT_ANCHOR.isoformat()
@@ -151,15 +150,12 @@ def report(label, app, records, started):
 def main() -> None:
     size = sys.argv[1] if len(sys.argv) > 1 else "M"
     stores = sys.argv[2:] or ["embedded", "neo4j"]            # e.g. `bench_web.py M neo4j`: one store only
-    folder = organisation_folder(size)
-    records = read_folder(folder)
+    records = shape(organisation_folder(size))                 # the clients and staff the pages are asked about
     with tempfile.TemporaryDirectory() as tmp:
-        store = open_store(f"sqlite:///{tmp}/web.db")
-        store.write(records)
-        store.close()
         if "embedded" in stores:
             started = time.perf_counter()
-            app = create_app({"GRAPHCRM_STORE": f"sqlite:///{tmp}/web.db", "GRAPHCRM_DEMO": True, "GRAPHCRM_AUTH_DB": f"{tmp}/auth.db"})
+            app = create_app({"GRAPHCRM_STORE": embedded_holding(size), "GRAPHCRM_DEMO": True,
+                              "GRAPHCRM_AUTH_DB": f"{tmp}/auth.db"})
             report(f"embedded, size {size}", app, records, started)
             heading("graph layout of 2,000 elements in headless Chromium (target <= 3 s)")
             for name, ms in layout_in_chromium(app).items():
@@ -167,7 +163,7 @@ def main() -> None:
             app.extensions["graphcrm"].close()
         if "neo4j" not in stores:
             return
-        neo = neo4j_holding(records)
+        neo = neo4j_loaded(size)
         url = neo.url
         neo.close()
         started = time.perf_counter()

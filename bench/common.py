@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable
@@ -13,8 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
+from graphcrm.csvformat import FILES  # noqa: E402
 from graphcrm.exporter import write_folder  # noqa: E402
 from graphcrm.generator import generate  # noqa: E402
+from graphcrm.importer import STREAMED, check_folder, read_folder  # noqa: E402
+from graphcrm.folderimport import run_import  # noqa: E402
 from graphcrm.stores import open_store  # noqa: E402
 
 
@@ -57,4 +63,59 @@ def neo4j_holding(records):
         print("loading the organisation into Neo4j ...")
         store.clear()
         store.write(records)
+    return store
+
+
+def folder_counts(folder: Path) -> dict[str, int]:
+    """Records per kind in a generated folder (its CSV rows), counted once and kept beside it."""
+    kept = folder / "counts.json"
+    if not kept.is_file():
+        counts = {}
+        for kind, name in FILES.items():
+            with (folder / name).open(newline="", encoding="utf-8") as handle:
+                counts[kind] = sum(1 for _ in csv.reader(handle)) - 1
+        kept.write_text(json.dumps(counts))
+    return json.loads(kept.read_text())
+
+
+def shape(folder: Path):
+    """The organisation's shape (every file but interactions and needs) read whole: what a benchmark picks its
+    clients and staff from, without holding millions of interactions."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind, name in FILES.items():
+            if kind not in STREAMED:
+                os.symlink(folder / name, Path(tmp) / name)
+        return read_folder(tmp)
+
+
+def import_into(store, folder: Path) -> None:
+    """The import command's own procedure: check the folder, then write it a chunk at a time."""
+    run_import(store, check_folder(folder, store.known_ids()), write=True)
+
+
+def embedded_holding(size: str = "M", seed: int = 1) -> str:
+    """The URL of an embedded store holding the organisation, imported once into bench/out/ and reused."""
+    path = OUT / f"{size}-{seed}.db"
+    if not path.is_file():
+        partial = OUT / f"{size}-{seed}.partial.db"
+        for stale in OUT.glob(f"{partial.name}*"):
+            stale.unlink()
+        print(f"importing size {size} into {path} (once) ...")
+        store = open_store(f"sqlite:///{partial}")
+        import_into(store, organisation_folder(size, seed))
+        store.close()
+        partial.rename(path)
+    return f"sqlite:///{path}"
+
+
+def neo4j_loaded(size: str = "M", seed: int = 1):
+    """The Neo4j store holding the organisation, imported with the import command's procedure unless it already
+    holds exactly as many records of each kind."""
+    folder = organisation_folder(size, seed)
+    store = neo4j_store()
+    store.init_schema()
+    if store.counts() != folder_counts(folder):
+        print(f"loading size {size} into Neo4j ...")
+        store.clear()
+        import_into(store, folder)
     return store

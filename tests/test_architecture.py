@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                 "graphcrm.importplan")),
     ("reports", ("graphcrm.reports",)),
     ("stores", ("graphcrm.stores",)),
-    ("application", ("graphcrm.service", "graphcrm.readmodel", "graphcrm.analyst", "graphcrm.graphview",
+    ("application", ("graphcrm.service", "graphcrm.folderimport", "graphcrm.readmodel", "graphcrm.analyst", "graphcrm.graphview",
                      "graphcrm.tables", "graphcrm.workqueue", "graphcrm.portfolio")),
     ("edges", ("graphcrm.cli", "graphcrm.webapp")),
 ]

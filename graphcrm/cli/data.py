@@ -8,11 +8,11 @@ from datetime import date, timezone, tzinfo
 
 import click
 
-from graphcrm.bulk import gc_paused, prefetched
 from graphcrm.cli.common import DAY, Context, pass_context
 from graphcrm.errors import ParameterError
-from graphcrm.importplan import ImportPlan, plan_import
-from graphcrm.model import KnownIds, Records
+from graphcrm.folderimport import run_import
+from graphcrm.importplan import ImportPlan
+from graphcrm.model import KnownIds
 
 __all__ = ["COMMANDS"]
 
@@ -102,26 +102,10 @@ def _import_into(store, checked, dry_run: bool) -> None:
 
 
 def _planned(store, checked, write: bool = False) -> ImportPlan:
-    """Each batch compared with what `store` holds (nothing, without a store) and, with `write`, its new and changed
-    records written: a big folder never sits in memory whole. The next batch is read while this one is written.
-    What each kind brought is counted across batches."""
-    plan = ImportPlan(Records(), Records())
-    # Kinds the store holds none of: their batches need no reading back (a first import of 5M interactions read
-    # back 1,000 empty chunks). The import's own chunks never overlap: the check refused repeated identities.
-    empty = {kind for kind, n in store.counts().items() if n == 0} if store is not None else set(Records().counts())
+    """The import planned (and with `write`, written) batch by batch, with a progress bar on a terminal."""
     shown = write and sys.stderr.isatty() and checked.rows > 10_000
-    bulk = store.bulk() if write else nullcontext()
-    with gc_paused(), bulk, (click.progressbar(length=checked.rows, label="importing", file=sys.stderr)
-                             if shown else nullcontext()) as bar:
-        for batch in prefetched(checked.batches()):
-            held = {kind for kind, items in batch.kinds() if items}
-            part = plan_import(batch, Records() if held <= empty else store.stored_versions(batch))
-            if write and not part.nothing_changed:
-                store.write(part.changes)
-            plan.add(part)
-            if bar is not None:
-                bar.update(len(batch))
-    return plan
+    with (click.progressbar(length=checked.rows, label="importing", file=sys.stderr) if shown else nullcontext()) as bar:
+        return run_import(store, checked, write, progress=bar.update if bar is not None else None)
 
 
 def _report(title: str, plan) -> None:
