@@ -10,8 +10,15 @@ import json
 import statistics
 import subprocess
 import sys
+import time
 
 from common import ROOT, embedded_holding, heading
+
+from graphcrm.generator import DEFAULT_ANCHOR
+
+AS_OF = DEFAULT_ANCHOR.isoformat()
+#: A report of the structure alone and one that reads a year of interactions.
+CLI_REPORTS = ("coverage_gaps", "key_person_risk")
 
 
 PROBE = """
@@ -68,6 +75,16 @@ def main() -> None:
           f"median {statistics.median(r['graph'] for r in runs):.2f}s, peak memory {max(r['rss_mb'] for r in runs):,.0f} MB")
     print(f"baseline, raw sqlite3 read of every row: median {statistics.median(raws):.2f}s; "
           f"open / raw = {statistics.median(opens) / statistics.median(raws):.1f}x")
+    heading(f"a CLI report at size {size}, open included (fresh process, median of 3; target at L <= 15 s)")
+    for name in CLI_REPORTS:
+        seconds = []
+        for _ in range(3):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "graphcrm.cli", "--store", f"sqlite:///{path}", "report", name,
+                            "--as-of", AS_OF, "--format", "csv"], capture_output=True, check=True, cwd=ROOT)
+            seconds.append(time.perf_counter() - started)
+        median = statistics.median(seconds)
+        print(f"  graphcrm report {name:<16} {median:6.1f}s   {median / statistics.median(opens):.1f}x the open alone")
 
 
 if __name__ == "__main__":
