@@ -20,6 +20,13 @@ MATCH (tier:Tier)
 WITH t, leaving, end, start, tier
 ORDER BY tier.level, tier.key
 WITH t, leaving, end, start, collect(tier.key) AS tierKeys
+MATCH (s:Staff)-[cov:COVERS]->(c:Client)
+WHERE s.id IN leaving
+  AND (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
+  AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
+// The leaving staff's clients, gathered before the candidate pools join them: a DISTINCT over rows that
+// carry the pools held a copy per client (at L, past the server's 1 GiB per-transaction memory).
+WITH t, leaving, end, start, tierKeys, collect(DISTINCT c) AS clients
 CALL (t, leaving) {
   // Candidate successors per tier with their load, worked out once: active staff of the tier who stay.
   MATCH (cand:Staff)-[:IN_TIER]->(tier:Tier)
@@ -34,11 +41,7 @@ CALL (t, leaving) {
   WITH key, collect({id: cand.id, load: load}) AS pool
   RETURN collect({key: key, pool: pool}) AS pools
 }
-MATCH (s:Staff)-[cov:COVERS]->(c:Client)
-WHERE s.id IN leaving
-  AND (cov.since IS NULL OR cov.since <= t) AND (cov.until IS NULL OR cov.until > t)
-  AND (s.joined IS NULL OR s.joined <= t) AND (s.left IS NULL OR s.left > t)
-WITH DISTINCT t, leaving, end, start, tierKeys, pools, c
+UNWIND clients AS c
 WITH t, leaving, end, start, tierKeys, pools, c, [k IN range(0, size(c.assessed) - 1) WHERE c.assessed[k] < end | c.grades[k]] AS graded
 WITH t, leaving, start, end, tierKeys, pools, c, CASE WHEN last(graded) <> '' THEN last(graded) ELSE coalesce(c.grade, 'ungraded') END AS grade
 CALL (c, t, tierKeys, leaving) {
