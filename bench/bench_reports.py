@@ -1,4 +1,5 @@
-"""Every report on both stores, median of 5 warm runs, each beside the floor of streaming every COVERS row over Bolt.
+"""Every report on both stores (median of 5 warm runs at M, one warm run at L), each beside the floor of streaming
+every COVERS row over Bolt. The stores are loaded once with the import command's procedure (bench/common.py).
 
 Targets (issue 13): at M every report <= 1.5 s on Neo4j (truck_factor <= 3 s) and <= 0.5 s embedded
 (truck_factor <= 1.5 s); at L every report <= 5 s on Neo4j (truck_factor <= 20 s) and a running
