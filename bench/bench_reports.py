@@ -5,7 +5,8 @@ Targets (issue 13): at M every report <= 1.5 s on Neo4j (truck_factor <= 3 s) an
 (truck_factor <= 1.5 s); at L every report <= 5 s on Neo4j (truck_factor <= 20 s) and a running
 embedded store <= 5 s (truck_factor <= 20 s). The baseline, run in the same process: reading all
 COVERS relationships (staff, client, tier, role, since, until) into Python over Bolt (the named query
-export_coverage): the floor that a report returning every row sits on.
+export_coverage), one record per row: the floor that a report returning every row sat on; and the same rows
+packed in one record (Neo4jStore.read_packed), the way the store now sends every report's rows.
 Run: make bench [SIZE=L], or python bench/bench_reports.py [M|L] with NEO4J_* set.
 """
 
@@ -43,9 +44,11 @@ def main() -> None:
     neo = neo4j_loaded(size)
     emb = open_store(embedded_holding(size))
     floor = median_of(lambda: neo.read("export_coverage"), runs=runs)
+    packed = median_of(lambda: neo.read_packed("export_coverage"), runs=runs)
     (neo_each, neo_truck), (emb_each, emb_truck) = TARGETS[size]
     heading(f"reports at size {size} as of {AS_OF} (median of {runs} warm runs); departure_impact for {busiest}")
-    print(f"floor: all {len(neo.read('export_coverage')):,} COVERS rows streamed to Python over Bolt: {floor * 1000:.0f} ms")
+    print(f"floor: all {len(neo.read('export_coverage')):,} COVERS rows streamed to Python over Bolt: {floor * 1000:.0f} ms "
+          f"a record each; {packed * 1000:.0f} ms packed in one record as the reports are sent ({floor / packed:.1f}x faster)")
     print(f"{'report':<18} {'rows':>7} {'embedded':>10} {'neo4j':>9} {'neo4j/floor':>12}  targets (embedded / neo4j)")
     for name in [n for n in catalogue() if n not in PLANNER]:
         params = params_for(name, busiest)

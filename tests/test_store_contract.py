@@ -1,11 +1,15 @@
 """The Store contract, run against the embedded store, Neo4j over bolt:// and Neo4j over neo4j:// routing."""
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
+from graphcrm.config import Policy
 from graphcrm.exporter import write_folder
+from graphcrm.generator import DEFAULT_ANCHOR, generate
 from graphcrm.importer import read_folder
 from graphcrm.model import Client, Coverage, Interaction, Records, Staff, Team
+from graphcrm.queries import bind
+from graphcrm.reports import catalogue
 from graphcrm.stores import open_store
 
 from handbuilt import organisation
@@ -184,3 +188,47 @@ def test_search_neighbourhood_and_timeline_agree_on_both_stores(neo4j_store, emb
     assert neo4j_store.client_timeline("K2") == embedded_store.client_timeline("K2")
     interactions, needs = embedded_store.client_timeline("K2")
     assert interactions[0].id == "I16" and [n.id for n in needs] == ["N6", "N4"]
+
+
+def test_neo4j_sends_every_report_packed_with_the_rows_and_order_it_streams(neo4j_store):
+    """report_rows runs each report's file inside cypher/wrappers/packed_rows.cypher.in: the same rows, in the
+    same order, as the file run as is (one record per row), on a day with data and on one before any."""
+    records = generate("S", 2)
+    neo4j_store.write(records)
+    busiest, other = sorted({c.staff for c in records.coverage},
+                            key=lambda s: (-sum(c.staff == s for c in records.coverage), s))[:2]
+    compared = 0
+    for as_of in (DEFAULT_ANCHOR, date(2000, 1, 1)):
+        given = {"departure_impact": {"staff": [busiest]}, "changes": {"since": as_of - timedelta(days=90)},
+                 "path": {"from": busiest, "to": other}}
+        for name, report in catalogue().items():
+            values = given.get(name, {})
+            bound = bind(report.params, values, Policy(), owner=name, as_of=as_of)
+            named = neo4j_store.queries[report.query]
+            params = bound.query_params(named)
+            streamed = neo4j_store.read(named.name, params)
+            packed = neo4j_store.report_rows(report, bound)
+            assert packed == streamed, (name, as_of)
+            compared += len(streamed)
+    assert compared > 5_000           # the comparison saw real rows, not only empty results
+
+
+def test_neo4j_streams_a_report_whose_packed_rows_pass_the_servers_memory_limit(neo4j_store, monkeypatch):
+    """A result too big for the server's per-transaction memory once packed (1 GB on the test server) is sent a
+    record at a time instead: the same rows, no error. The wrapper here is made too big on purpose."""
+    from graphcrm.stores import neo4j_store as module
+
+    neo4j_store.write(organisation())
+    report = catalogue()["coverage"]
+    bound = bind(report.params, {}, Policy(), owner="coverage", as_of=date(2026, 3, 1))
+    expected = neo4j_store.report_rows(report, bound)
+    oversized = module._packed_rows().replace(
+        "RETURN collect([{columns}]) AS rows",
+        "WITH collect([{columns}]) AS rows\nCALL () { UNWIND range(1, 300000000) AS x RETURN collect(toString(x)) AS many }\n"
+        "RETURN rows + many[0..0] AS rows")
+    assert oversized != module._packed_rows()
+    monkeypatch.setattr(module, "_packed_rows", lambda: oversized)
+    streamed, read = [], neo4j_store.read
+    monkeypatch.setattr(neo4j_store, "read", lambda name, params=None: streamed.append(name) or read(name, params))
+    assert neo4j_store.report_rows(report, bound) == expected
+    assert streamed == ["coverage"] and expected

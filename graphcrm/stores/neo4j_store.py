@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import date, datetime
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -19,10 +20,11 @@ from graphcrm.model import (
     Tier,
 )
 from graphcrm.guard import Limits
+from graphcrm.paths import cypher_dir
 from graphcrm.queries import NamedQuery, library
 from graphcrm.rules import records_history_start
 from graphcrm.stores.neo4j_analyst import run_analyst_query
-from graphcrm.stores.neo4j_values import native, row_of
+from graphcrm.stores.neo4j_values import native, native_rows, row_of
 from graphcrm.stores.protocol import AnalystResult, NeighbourPage, NodeCard, Planned, Scope, SearchPage, Snapshot
 
 __all__ = ["Neo4jStore", "native"]
@@ -49,6 +51,22 @@ REQUIRED_CONSTRAINTS = {"tier_key", "staff_id", "team_id", "client_id", "interac
 
 #: The server's code for a uniqueness constraint refusing a duplicate (errors are told apart by code, never by text).
 CONSTRAINT_FAILED = "Neo.ClientError.Schema.ConstraintValidationFailed"
+
+#: The server's codes for a transaction that went past its memory limit, or found the pool used up.
+_OUT_OF_MEMORY = {"Neo.ClientError.General.TransactionOutOfMemoryError",
+                  "Neo.TransientError.General.MemoryPoolOutOfMemoryError"}
+
+
+class _TooBigToPack(Exception):
+    """A packed read went past the server's memory limit (read_packed then streams the rows)."""
+
+
+@lru_cache(maxsize=1)
+def _packed_rows() -> str:
+    """The wrapper that sends a query's rows back as one list (see Neo4jStore.read_packed), without its comments
+    (they name the placeholders)."""
+    text = (cypher_dir() / "wrappers" / "packed_rows.cypher.in").read_text(encoding="utf-8")
+    return "\n".join(line for line in text.splitlines() if not line.startswith("//"))
 
 
 class Neo4jStore:
@@ -94,51 +112,98 @@ class Neo4jStore:
 
     def read(self, name: str, params: dict[str, Any] | None = None, timeout: float | None = None) -> list[dict[str, Any]]:
         """Run a named query that reads (its kind routes it to a reader) and return rows with Python values."""
+        named = self._readable(name)
+        with self._read_errors(name):
+            records, _, keys = self._driver.execute_query(
+                self._query(named, timeout), parameters_=params or {}, database_=self.database,
+                routing_=RoutingControl.READ,
+            )
+        return [{k: native(v) for k, v in zip(keys, r.values())} for r in records]
+
+    def read_packed(self, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run a named query that reads, as read() does, with its rows sent back packed in one record.
+
+        The same rows in the same order: the query runs whole inside cypher/wrappers/packed_rows.cypher.in.
+        For queries that return thousands of rows (reports, extractions), where the driver's per-record
+        cost is most of the time. The server holds the packed rows until they are sent (a query that sorts
+        holds them all anyway); a result too big for the server's per-transaction memory is streamed instead.
+        """
+        named = self._readable(name)
+        columns = named.column_names
+        text = _packed_rows().replace("{columns}", ", ".join(f"`{c}`" for c in columns)).replace("{query}", named.text)
+
+        @unit_of_work(metadata={"app": "graphcrm", "query": named.name})
+        def packed(tx):
+            try:
+                return tx.run(text, params or {}).single(strict=True)["rows"]
+            except neo4j_errors.Neo4jError as exc:
+                if exc.code in _OUT_OF_MEMORY:
+                    # Not the driver's to retry (the same rows would not fit again): stream them instead.
+                    raise _TooBigToPack() from None
+                raise
+
+        try:
+            with self._read_errors(name), self._driver.session(database=self.database) as session:
+                rows = session.execute_read(packed)
+        except _TooBigToPack:
+            return self.read(name, params)
+        return native_rows(columns, rows)
+
+    def _readable(self, name: str) -> NamedQuery:
         named = self.queries[name]
         if named.writes:
             raise StoreError(f"{name} is a {named.kind} query; it runs in a write transaction")
+        return named
+
+    @contextmanager
+    def _read_errors(self, name: str):
+        """The server's and the network's errors of a read, as ours."""
         try:
-            records, _, keys = self._driver.execute_query(
-                self._query(named, timeout), parameters_=params or {},
-                database_=self.database, routing_=RoutingControl.READ,
-            )
+            yield
         except neo4j_errors.Neo4jError as exc:
             raise QueryError(f"{name}: {exc.message or exc}") from None
         except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
             raise StoreUnavailable(f"{self.url}: {_first_line(exc)}") from None
-        return [{k: native(v) for k, v in zip(keys, r.values())} for r in records]
 
-    def _write_steps(self, records: Records, audit: AuditEntry | None = None) -> list[Callable[[Any], Any]]:
+    def _write_steps(self, records: Records, audit: AuditEntry | None = None,
+                     forget_from: date | None = None) -> list[Callable[[Any], Any]]:
         """The steps (each run with the transaction) that upsert `records`, in dependency order.
 
-        With an audit entry, the first step writes it too (write_audit as a unit subquery at the head of
-        that statement): the entry costs no round trip of its own and is never apart from the change.
+        The change's audit entry (write_audit) and the trend points it makes stale (forget_trend_points, from day
+        `forget_from` on) are unit subqueries run at the head of the first write statement: they cost no round
+        trip of their own and are never apart from the change.
         """
         steps: list[Callable[[Any], Any]] = []
-        entry = {"entry": row_of(audit)} if audit is not None else {}
+        head, extra = self._head(audit, forget_from)
         for kind, name in _WRITES:
             items = getattr(records, kind)
             if not items:
                 continue
-            head = self._audited if entry else ""      # the first step carries the entry
             rows = [row_of(r) for r in items]
             if kind == "interactions":
-                steps.append(lambda tx, rows=rows, head=head, extra=entry:
+                steps.append(lambda tx, rows=rows, head=head, extra=extra:
                              self._upsert_interactions(tx, rows, head, extra))
             else:
-                steps.append(_step_text(head + self.queries[name].text, {"rows": rows, **entry}))
-            entry = {}
+                steps.append(_step_text(head + self.queries[name].text, {"rows": rows, **extra}))
+            head, extra = "", {}                       # only the first step carries them
             if kind == "staff":
                 steps.append(_step(self.queries["write_reports_to"],
                                    {"rows": [{"id": s.id, "manager": s.manager} for s in items]}))
-        if entry:                                      # nothing to write but the entry itself
-            steps.append(_step(self.queries["write_audit"], entry))
+        if head:                                       # nothing to write but the head itself
+            steps.append(_step_text(head, extra))
         return steps
 
-    @property
-    def _audited(self) -> str:
-        """write_audit (a unit subquery), to head another write statement (which then takes `entry` too)."""
-        return self.queries["write_audit"].text + "\n"
+    def _head(self, audit: AuditEntry | None, forget_from: date | None) -> tuple[str, dict[str, Any]]:
+        """write_audit and forget_trend_points (unit subqueries both), to head another write statement, and the
+        parameters they take."""
+        text, params = "", {}
+        if audit is not None:
+            text += self.queries["write_audit"].text + "\n"
+            params["entry"] = row_of(audit)
+        if forget_from is not None:
+            text += self.queries["forget_trend_points"].text + "\n"
+            params.update(_forget_params(forget_from))
+        return text, params
 
     @property
     def _locked_views(self) -> str:
@@ -227,7 +292,7 @@ class Neo4jStore:
             if planned is not None:
                 # What the change overwrites was read with the scope: it says which days it can change.
                 start = records_history_start(planned.records, _stored_in(snapshot))
-                _run_steps(tx, self._write_steps(planned.records, planned.audit) + self._forget_steps(start))
+                _run_steps(tx, self._write_steps(planned.records, planned.audit, start))
             return planned
 
         return self._in_write_transaction("change", work)
@@ -355,9 +420,9 @@ class Neo4jStore:
         """
         self.ensure_schema()
         # A bulk write does not read what it overwrites, so it may have changed any day.
-        forget = self._forget_steps(date.min if len(records) else None)
+        forget_from = date.min if len(records) else None
         if audit is not None:
-            steps = self._write_steps(records, audit) + forget
+            steps = self._write_steps(records, audit, forget_from)
             self._in_write_transaction("change:" + audit.action, lambda tx: _run_steps(tx, steps))
             if progress:
                 progress(len(records))
@@ -375,8 +440,9 @@ class Neo4jStore:
                 # Managers can come later in the same file than their reports.
                 for chunk in _chunks(items):
                     self._write_rows("write_reports_to", [{"id": s.id, "manager": s.manager} for s in chunk])
-        if forget:
-            self._in_write_transaction("forget_trend_points", lambda tx: _run_steps(tx, forget))
+        if forget_from is not None:
+            forget = _step(self.queries["forget_trend_points"], _forget_params(forget_from))
+            self._in_write_transaction("forget_trend_points", forget)
 
     @contextmanager
     def bulk(self):
@@ -384,11 +450,6 @@ class Neo4jStore:
         yield
 
     # -- trend points: cached figures of past days, dropped when history is edited ---------------------------
-    def _forget_steps(self, start: date | None) -> list[Callable[[Any], None]]:
-        if start is None:
-            return []
-        return [_step(self.queries["forget_trend_points"], {"from": start.isoformat(), "edited": start < date.today()})]
-
     @contextmanager
     def organisation(self):
         """The whole organisation read once into memory (trends compute many days from it), and the epoch read first."""
@@ -412,9 +473,9 @@ class Neo4jStore:
         return bool(saved) and saved[0]["saved"] == len(rows)
 
     def report_rows(self, report, bound) -> list[dict[str, Any]]:
-        """The report's .cypher file (or its extraction query), with the parameters it declares."""
+        """The report's .cypher file (or its extraction query), with the parameters it declares, rows packed."""
         named = self.queries[report.query]
-        return self.read(named.name, bound.query_params(named))
+        return self.read_packed(named.name, bound.query_params(named))
 
     def analyst_query(self, text: str, params: dict[str, Any] | None = None, limits: Limits | None = None,
                       trusted: bool = False) -> AnalystResult:
@@ -535,6 +596,11 @@ def _identity_param(record) -> Any:
 def _chunks(items: list) -> Iterable[list]:
     for start in range(0, len(items), BATCH_ROWS):
         yield items[start:start + BATCH_ROWS]
+
+
+def _forget_params(start: date) -> dict[str, Any]:
+    """forget_trend_points' parameters for a write that can change day `start` and every day after it."""
+    return {"from": start.isoformat(), "edited": start < date.today()}
 
 
 def _first_line(exc: BaseException) -> str:

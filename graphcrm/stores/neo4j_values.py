@@ -8,9 +8,10 @@ from typing import Any
 from neo4j.graph import Node, Path, Relationship
 from neo4j.time import Date as Neo4jDate, DateTime as Neo4jDateTime
 
-__all__ = ["native", "row_of", "plain"]
+__all__ = ["native", "native_rows", "row_of", "plain"]
 
 _PLAIN = (str, int, float, bool, type(None))
+_PLAIN_TYPES = frozenset(_PLAIN)
 
 
 def native(value: Any) -> Any:
@@ -27,6 +28,25 @@ def native(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: native(v) for k, v in value.items()}
     return value
+
+
+def native_rows(columns: list[str], rows: list[list[Any]]) -> list[dict[str, Any]]:
+    """Rows sent as lists of values (Neo4jStore.read_packed) as dicts of Python values.
+
+    Only the columns that hold a driver value (a temporal, at any depth of a list) go through native():
+    most columns hold ids, names and counts, and looking at their types costs far less than converting them.
+    """
+    by_column = [values if _plain_column(values) else [native(v) for v in values] for values in zip(*rows)]
+    return [dict(zip(columns, row)) for row in zip(*by_column)]
+
+
+def _plain_column(values: tuple) -> bool:
+    kinds = set(map(type, values))
+    if kinds <= _PLAIN_TYPES:
+        return True
+    if kinds <= _PLAIN_TYPES | {list}:
+        return all(set(map(type, v)) <= _PLAIN_TYPES for v in values if type(v) is list)
+    return False
 
 
 def row_of(record: Any) -> dict[str, Any]:
