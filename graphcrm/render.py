@@ -35,6 +35,8 @@ def to_json_value(value: Any) -> Any:
 
 def cell_text(value: Any) -> str:
     """One value as a person reads it in a table or CSV cell."""
+    if type(value) is str:          # most cells: ids and names (a report at L prints half a million of them)
+        return value
     value = to_json_value(value)
     if value is None:
         return ""
@@ -101,13 +103,27 @@ def _clip(text: str, width: int) -> str:
 
 @dataclass
 class Output:
-    """A result ready to print: its table (columns, rows), its JSON document, and lines that follow a table."""
+    """A result ready to print: its table (columns, rows), its JSON document, and lines that follow a table.
+
+    `source` is the JSON document, or a function that makes it: a report's is made on first use, because a table
+    or CSV of 90,000 rows never needs it (converting them cost the CLI half a second at L).
+    """
 
     columns: list[str]
     rows: list[dict[str, Any]]
-    document: Any
+    source: Any
     footer: list[str] = field(default_factory=list)
     max_width: int = 48
+
+    @property
+    def document(self) -> Any:
+        if callable(self.source):
+            self.source = self.source()
+        return self.source
+
+    @document.setter
+    def document(self, value: Any) -> None:
+        self.source = value
 
 
 def render(output: Output, fmt: str) -> str:
@@ -121,11 +137,15 @@ def render(output: Output, fmt: str) -> str:
 
 def report_output(result) -> Output:
     """A report result (DESIGN section 8's JSON document, with `summary` where the report has one)."""
-    document = {"report": result.report, "as_of": to_json_value(result.as_of), "params": to_json_value(result.params),
+    def document() -> dict[str, Any]:
+        made = {"report": result.report, "as_of": to_json_value(result.as_of), "params": to_json_value(result.params),
                 "policy": to_json_value(result.policy), "rows": to_json_value(result.rows)}
+        if result.summary is not None:
+            made["summary"] = to_json_value(result.summary)
+        return made
+
     footer = [f"({len(result.rows)} rows, {result.report} as of {result.as_of.isoformat()})"]
     if result.summary is not None:
-        document["summary"] = to_json_value(result.summary)
         footer.append("summary: " + json_text(result.summary, indent=None))
     return Output(result.columns, result.rows, document, footer)
 

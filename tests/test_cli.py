@@ -169,3 +169,20 @@ def test_change_commands_with_users_and_the_audit_trail(tmp_path, loaded):
     assert "C2 leaves on 2026-03-01: 2 coverages and 1 memberships end" in done.stdout
     trail = json.loads(run("--store", loaded, "audit", "--as", "boss@x.org", "--format", "json", env=env).stdout)
     assert [e["action"] for e in trail] == ["leave", "log"] and trail[1]["actor"] == "a1@x.org"
+
+
+def test_the_command_leaves_at_once_yet_prints_everything_and_keeps_its_write(tmp_path):
+    """`graphcrm` (cli.run) ends its process without freeing the heap: every byte of a big output still arrives, in
+    every format, the exit status is the command's, and what an import wrote is there for the next process."""
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    assert run("generate", "--size", "S", "--seed", "3", "--out", str(tmp_path / "gen")).returncode == 0
+    assert run("--store", url, "import", str(tmp_path / "gen")).returncode == 0
+    table = run("--store", url, "report", "coverage", "--as-of", "2026-11-01")
+    as_csv = run("--store", url, "report", "coverage", "--as-of", "2026-11-01", "--format", "csv")
+    as_json = run("--store", url, "report", "coverage", "--as-of", "2026-11-01", "--format", "json")
+    assert table.returncode == as_csv.returncode == as_json.returncode == 0
+    rows = json.loads(as_json.stdout)["rows"]
+    assert len(rows) == 900                                          # 300 clients x 3 tiers
+    assert len(list(csv.reader(io.StringIO(as_csv.stdout)))) == 1 + len(rows)
+    assert table.stdout.rstrip().endswith("(900 rows, coverage as of 2026-11-01)")
+    assert run("--store", url, "report", "nosuch").returncode == 2

@@ -1,5 +1,5 @@
 """`python -m graphcrm.cli`: the same as the `graphcrm` command."""
 
-from graphcrm.cli import main
+from graphcrm.cli import run
 
-main()
+run()
