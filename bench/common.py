@@ -56,14 +56,8 @@ def heading(text: str) -> None:
 
 
 def neo4j_holding(records):
-    """The Neo4j store, loaded with `records` unless it already holds exactly them."""
-    store = neo4j_store()
-    store.init_schema()
-    if store.counts() != records.counts():
-        print("loading the organisation into Neo4j ...")
-        store.clear()
-        store.write(records)
-    return store
+    """The Neo4j store, loaded with `records` unless it already holds as many records of each kind."""
+    return _neo4j_with(records.counts(), lambda store: store.write(records), "the organisation")
 
 
 def folder_counts(folder: Path) -> dict[str, int]:
@@ -109,13 +103,17 @@ def embedded_holding(size: str = "M", seed: int = 1) -> str:
 
 
 def neo4j_loaded(size: str = "M", seed: int = 1):
-    """The Neo4j store holding the organisation, imported with the import command's procedure unless it already
-    holds exactly as many records of each kind."""
+    """The Neo4j store holding the generated organisation, imported with the import command's procedure unless it
+    already holds as many records of each kind."""
     folder = organisation_folder(size, seed)
+    return _neo4j_with(folder_counts(folder), lambda store: import_into(store, folder), f"size {size}")
+
+
+def _neo4j_with(counts: dict[str, int], load: Callable, what: str):
     store = neo4j_store()
     store.init_schema()
-    if store.counts() != folder_counts(folder):
-        print(f"loading size {size} into Neo4j ...")
+    if store.counts() != counts:
+        print(f"loading {what} into Neo4j ...")
         store.clear()
-        import_into(store, folder)
+        load(store)
     return store
