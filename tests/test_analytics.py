@@ -81,3 +81,13 @@ def test_a_star_and_a_chain():
     assert brokers(star) == [{"staff": "S1", "split": 2, "clients_cut_off": 2}]
     chain = CoverageExtract(["t"], [("S1", "C1", "t"), ("S1", "C2", "t"), ("S2", "C2", "t"), ("S2", "C3", "t"), ("S2", "C4", "t")], {})
     assert brokers(chain) == [{"staff": "S2", "split": 2, "clients_cut_off": 2}, {"staff": "S1", "split": 1, "clients_cut_off": 1}]
+
+
+@given(st.one_of(st.floats(min_value=-1e12, max_value=1e12),
+                 st.integers(-10**9, 10**9).map(lambda k: k / 10_000),          # four decimals: every tie
+                 st.integers(-10**6, 10**6).map(lambda k: k / 10_000 + 0.00005)))
+def test_round3_is_cyphers_half_up_on_the_shortest_form(x):
+    """round3 takes round() off a tie; it must give what Decimal half-up on repr gives (Cypher's round(x, 3))."""
+    from decimal import ROUND_HALF_UP, Decimal
+    assert round3(x) == float(Decimal(repr(x)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
+    assert round3(0.0625) == 0.063 and round3(-1.2345) == -1.235 and round3(2.0005) == 2.001
