@@ -14,13 +14,19 @@ from graphcrm.errors import ParameterError
 from graphcrm.render import FORMATS, Output, render
 from graphcrm.times import parse_day, parse_moment
 
-__all__ = ["Context", "pass_context", "FORMAT", "AS_OF", "PARAM", "AS", "DAY", "MOMENT", "parse_params", "show",
+__all__ = ["Context", "let_go_of_kept_stores", "pass_context", "FORMAT", "AS_OF", "PARAM", "AS", "DAY", "MOMENT", "parse_params", "show",
            "split_ids", "done"]
 
 
 #: Set by the `graphcrm` command (cli.run), which ends its process without tearing the heap down: the stores its
 #: command opened are kept here, closed, so that their millions of objects are not freed one by one first.
 LEFT_AT_EXIT: list | None = None
+
+
+def let_go_of_kept_stores() -> None:
+    """For a command that goes on serving: the stores it opened before are freed now, not held until it exits."""
+    if LEFT_AT_EXIT:
+        LEFT_AT_EXIT.clear()
 
 
 class Context:

@@ -8,7 +8,7 @@ from datetime import date, timezone, tzinfo
 
 import click
 
-from graphcrm.cli.common import DAY, Context, pass_context
+from graphcrm.cli.common import DAY, Context, let_go_of_kept_stores, pass_context
 from graphcrm.errors import ParameterError
 from graphcrm.folderimport import run_import
 from graphcrm.importplan import ImportPlan
@@ -153,6 +153,7 @@ def demo(ctx: Context, size: str, seed: int, port: int, host: str, no_serve: boo
 def _serve(ctx: Context, host: str, port: int, demo: bool = False) -> None:
     from graphcrm.webapp import create_app
 
+    let_go_of_kept_stores()       # demo's loading store: the server opens its own
     app = create_app({"GRAPHCRM_STORE": ctx.settings.store_url, "GRAPHCRM_CONFIG": ctx.config, "GRAPHCRM_DEMO": demo})
     for email, password, role in app.extensions["graphcrm"].demo_logins:
         click.echo(f"  demo login: {email} / {password} ({role})")
