@@ -15,7 +15,7 @@ from graphcrm.errors import Message, ParameterError, QueryLoadError, UnknownRepo
 from graphcrm.paths import cypher_dir
 
 __all__ = ["Param", "NamedQuery", "QueryLibrary", "load_library", "library", "QueryLoadError", "PARAM_TYPES",
-           "Bound", "bind", "ANALYST_KINDS"]
+           "Bound", "bind", "ANALYST_KINDS", "strip_comments"]
 
 PARAM_TYPES = ("date", "datetime", "int", "float", "string", "bool", "list<string>", "list<map>", "map")
 KINDS = ("report", "extract", "write", "read", "schema", "command")
@@ -233,11 +233,12 @@ def parse_query_file(path: Path) -> NamedQuery:
             raise QueryLoadError(f"{path}:{line}: parameter {p.name!r} is declared but not used")
     statements: tuple[str, ...] = ()
     if kind == "schema":
-        statements = tuple(s.strip() for s in re.split(r";\s*$", _strip_comments(body), flags=re.M) if s.strip())
+        statements = tuple(s.strip() for s in re.split(r";\s*$", strip_comments(body), flags=re.M) if s.strip())
     return NamedQuery(name, kind, " ".join(doc), tuple(params), tuple(columns), text, path, statements)
 
 
-def _strip_comments(body: str) -> str:
+def strip_comments(body: str) -> str:
+    """Cypher text without its `//` comment lines (a schema file's statements; a wrapper's placeholder notes)."""
     return "\n".join(line for line in body.splitlines() if not line.lstrip().startswith("//"))
 
 

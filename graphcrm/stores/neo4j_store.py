@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 from contextlib import contextmanager
-from functools import lru_cache
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -21,7 +21,7 @@ from graphcrm.model import (
 )
 from graphcrm.guard import Limits
 from graphcrm.paths import cypher_dir
-from graphcrm.queries import NamedQuery, library
+from graphcrm.queries import NamedQuery, library, strip_comments
 from graphcrm.rules import records_history_start
 from graphcrm.stores.neo4j_analyst import run_analyst_query
 from graphcrm.stores.neo4j_values import native, native_rows, row_of
@@ -65,8 +65,7 @@ class _TooBigToPack(Exception):
 def _packed_rows() -> str:
     """The wrapper that sends a query's rows back as one list (see Neo4jStore.read_packed), without its comments
     (they name the placeholders)."""
-    text = (cypher_dir() / "wrappers" / "packed_rows.cypher.in").read_text(encoding="utf-8")
-    return "\n".join(line for line in text.splitlines() if not line.startswith("//"))
+    return strip_comments((cypher_dir() / "wrappers" / "packed_rows.cypher.in").read_text(encoding="utf-8"))
 
 
 class Neo4jStore:
