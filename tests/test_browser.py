@@ -353,6 +353,8 @@ def test_forms_record_changes_and_refusals_are_shown(watched, base_url):
     pick(watched, "#form-assign", "staff", "S002")
     watched.select_option("#form-assign select[name=tier]", "solution")
     watched.select_option("#form-assign select[name=role]", "backup")
+    # The picker has S002's tier by now: off its tier, the page asks for a reason. Past the browser, the server decides.
+    watched.eval_on_selector_all("#form-assign [required]", "els => els.forEach(e => e.removeAttribute('required'))")
     watched.click("#form-assign button[type=submit]")
     said = watched.locator(".flash, .field-error").first.inner_text()
     assert any(words in said for words in ("covers the solution stage", "already covers", "not active", "split authority")), said

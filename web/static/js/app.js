@@ -79,6 +79,14 @@ function makePicker(field) {
     }));
   }
 
+  // A chosen id's name and tier, from the same lookup the suggestions use.
+  function fillIn(item) {
+    suggestions(kind, listId, item.id).then((found) => {
+      const match = found.find((s) => s.id === item.id);
+      if (match && chosen.includes(item)) { Object.assign(item, match); renderChips(); sync(); }
+    });
+  }
+
   function choose(item) {
     if (!multiple) chosen.length = 0;
     if (!chosen.some((c) => c.id === item.id)) chosen.push(item);
@@ -116,7 +124,14 @@ function makePicker(field) {
     const text = typed.value.trim();
     if (text) {
       const exact = shown.find((s) => s.id.toLowerCase() === text.toLowerCase() || (s.name || "").toLowerCase() === text.toLowerCase());
-      choose(exact || { id: text, name: null });
+      if (exact) {
+        choose(exact);
+      } else {
+        // Left before its suggestions came back (a quick Tab): its name and tier are looked up now.
+        const item = { id: text, name: null };
+        choose(item);
+        fillIn(item);
+      }
     }
   });
   typed.addEventListener("keydown", (e) => {
@@ -142,12 +157,7 @@ function makePicker(field) {
   // What the page was given (after a refusal: what the person had chosen) becomes chips; names fill in.
   for (const id of field.value.split(/[,;\s]+/).filter(Boolean)) chosen.push({ id, name: null });
   renderChips();
-  for (const item of chosen) {
-    suggestions(kind, listId, item.id).then((found) => {
-      const match = found.find((s) => s.id === item.id);
-      if (match) { Object.assign(item, match); renderChips(); sync(); }
-    });
-  }
+  chosen.forEach(fillIn);
   box.picker = { chosen, sync };
 }
 
